@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The developer's entry point: installs what a fresh Debian 12 machine lacks,
+# configures and builds, and runs the quick start or the tests.
+#
+#   ./dev.sh quickstart   build, then run xraybake on examples/quickstart
+#   ./dev.sh test         build, then run every test (what CI runs)
+#   ./dev.sh build        install and build only
+#   ./dev.sh bench        build, then run the benchmarks in bench/
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config ccache git
+  libyaml-cpp-dev libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
+  libcli11-dev libkainjow-mustache-dev libgpgme-dev libgtest-dev libgmock-dev
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+  gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
+  tini dumb-init hyperfine jq python3 openssl
+)
+
+setup() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "dev.sh: installing ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+BUILD_DIR=${BUILD_DIR:-build}
+
+build() {
+  setup
+  cmake -S . -B "$BUILD_DIR" -G Ninja ${CMAKE_ARGS:-} >/dev/null
+  cmake --build "$BUILD_DIR"
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  build) build ;;
+  test)
+    build
+    cd "$BUILD_DIR"
+    ctest --output-on-failure --timeout 900 -j "${CTEST_JOBS:-2}"
+    ;;
+  quickstart)
+    build
+    exec examples/quickstart/run.sh "$BUILD_DIR"
+    ;;
+  bench)
+    build
+    exec bench/run.sh "$BUILD_DIR"
+    ;;
+  *)
+    sed -n '2,10p' "$0"
+    exit 2
+    ;;
+esac

@@ -1,0 +1,16 @@
+// Each subcommand registers itself on the CLI11 app; one file per command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/options.h"
+
+namespace xb::cli {
+
+// Each adds a subcommand whose callback does the work and throws xb::Error.
+void add_init(CLI::App& app, GlobalOptions& global);
+void add_validate(CLI::App& app, GlobalOptions& global);
+void add_fetch(CLI::App& app, GlobalOptions& global);
+void add_build(CLI::App& app, GlobalOptions& global);
+
+}  // namespace xb::cli
