@@ -53,6 +53,7 @@ struct XraySpec {
 
 struct Descriptor {
   std::string path;        // the file it was read from, as given (for messages)
+  std::string dir;         // its directory (absolute): relative paths in it resolve against this
   std::string api_version = "xraybake/v1";
   ServiceSpec service;
   XraySpec xray;
@@ -66,5 +67,39 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path);
 
 // "linux/arm64" -> "arm64".
 std::string platform_arch(std::string_view platform);
+
+// The app needs at least this long to stop: stop_timeout - flush_grace >= this.
+inline constexpr Millis kMinAppStop{1000};
+// Written into cfg.yaml when xray.config has no TotalBufferSizeMB (0 would mean
+// 1% of the host's memory, not the container's).
+inline constexpr int kDefaultBufferMB = 16;
+inline constexpr std::string_view kDefaultDaemonAddress = "127.0.0.1:2000";
+
+// "30s", "1500ms", "2m", "1m30s" (ms, s, m; decimals allowed: "1.5s"); nullopt if invalid.
+std::optional<Millis> parse_duration(std::string_view text);
+// The shortest exact form: 30000 -> "30s", 1500 -> "1500ms", 120000 -> "2m".
+std::string format_duration(Millis d);
+
+// The daemon's UDP and TCP bind addresses (xray.config Socket, else 127.0.0.1:2000).
+std::string daemon_udp_address(const XraySpec& xray);
+std::string daemon_tcp_address(const XraySpec& xray);
+// What the app's SDK should use (AWS_XRAY_DAEMON_ADDRESS): the UDP address with a
+// wildcard host replaced by 127.0.0.1, or "tcp:H:P udp:H:P" when TCP differs.
+std::string sdk_daemon_address(const XraySpec& xray);
+
+// service.base split up. oci:DIR[:TAG] has DIR resolved against the descriptor's directory.
+struct BaseRef {
+  bool oci_layout = false;  // oci:DIR[:TAG]
+  std::string dir;          // oci: the layout directory, absolute
+  std::string tag;          // oci: the tag, empty when not given
+  std::string reference;    // registry: the reference as written
+};
+BaseRef parse_base(const Descriptor& desc);
+
+// PATH as written in the descriptor, made absolute against its directory.
+std::string resolve_path(const Descriptor& desc, std::string_view path);
+
+// uid and gid as "10001:10001".
+std::string user_string(const ServiceSpec& service);
 
 }  // namespace xb

@@ -1,0 +1,35 @@
+// service.base and other paths written in the descriptor, which are relative
+// to the descriptor's directory (not to the current directory).
+#include <filesystem>
+
+#include "descriptor/descriptor.h"
+
+namespace xb {
+
+std::string resolve_path(const Descriptor& desc, std::string_view path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = std::filesystem::path(desc.dir.empty() ? "." : desc.dir) / p;
+  return std::filesystem::absolute(p).lexically_normal().string();
+}
+
+BaseRef parse_base(const Descriptor& desc) {
+  BaseRef ref;
+  std::string_view base = desc.service.base;
+  if (!base.starts_with("oci:")) {
+    ref.reference = std::string(base);
+    return ref;
+  }
+  ref.oci_layout = true;
+  std::string_view rest = base.substr(4);
+  // The tag follows the last colon, unless that colon belongs to a path part.
+  auto colon = rest.rfind(':');
+  if (colon != std::string_view::npos && rest.find('/', colon) == std::string_view::npos) {
+    ref.tag = std::string(rest.substr(colon + 1));
+    rest = rest.substr(0, colon);
+  }
+  ref.dir = resolve_path(desc, rest);
+  if (ref.dir.size() > 1 && ref.dir.back() == '/') ref.dir.pop_back();
+  return ref;
+}
+
+}  // namespace xb

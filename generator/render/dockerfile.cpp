@@ -1,0 +1,44 @@
+// OUT/Dockerfile: the same image as OUT/oci, built by docker buildx (registry
+// base) or podman/buildah (FROM oci:DIR:TAG), without RUN and so without network.
+#include "descriptor/descriptor.h"
+#include "render/escape.h"
+#include "render/render.h"
+#include "render/template.h"
+
+namespace xb {
+
+using kainjow::mustache::data;
+
+static std::string from_line(const Descriptor& desc) {
+  BaseRef base = parse_base(desc);
+  if (!base.oci_layout) return base.reference;
+  // Absolute: podman resolves oci: paths against its working directory.
+  return "oci:" + base.dir + (base.tag.empty() ? "" : ":" + base.tag);
+}
+
+std::string render_dockerfile(const Descriptor& desc, const RenderOptions& options) {
+  const auto& s = desc.service;
+  data d;
+  d.set("xraybake_version", XRAYBAKE_VERSION);
+  d.set("descriptor", std::filesystem::path(desc.path).filename().string());
+  d.set("name", s.name);
+  d.set("tag", s.tag);
+  std::string platforms;
+  for (const auto& p : s.platforms) platforms += (platforms.empty() ? "" : ",") + p;
+  d.set("platforms", platforms);
+  d.set("from", from_line(desc));
+  d.set("labels", mustache_pairs(s.labels, "key", "value"));
+  d.set("env", mustache_pairs(image_env(desc), "name", "value"));
+  if (s.workdir) d.set("workdir", *s.workdir);
+  d.set("user", user_string(s));
+  std::vector<data> ports;
+  for (const auto& p : s.ports) ports.push_back(data("port", p));
+  d.set("ports", mustache_list(ports));
+  d.set("entrypoint", json_array(image_entrypoint()));
+  auto cmd = app_command(desc, options);
+  d.set("has_cmd", !cmd.empty());
+  d.set("cmd", json_array(cmd));
+  return render_template("Dockerfile.mustache", d, [](const std::string& v) { return dockerfile_quote(v); }, options);
+}
+
+}  // namespace xb

@@ -1,0 +1,38 @@
+#include "render/service_files.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+namespace xb {
+
+std::vector<ImageFile> service_layer_files(const Descriptor& desc, const RenderOptions& options) {
+  std::map<std::string, ImageFile> files;
+  auto add_parents = [&](const std::filesystem::path& p) {
+    for (auto dir = p.parent_path(); dir != dir.root_path() && !dir.empty(); dir = dir.parent_path()) {
+      auto& f = files[dir.string()];
+      if (!f.directory) f = ImageFile{dir.string(), "", 0755, 0, 0, true};
+    }
+  };
+  auto add_file = [&](std::string_view path, std::string content) {
+    add_parents(std::filesystem::path(path));
+    files[std::string(path)] = ImageFile{std::string(path), std::move(content), 0644, 0, 0, false};
+  };
+  // The daemon runs as the service user: it must be able to write its log.
+  auto add_user_dir = [&](const std::filesystem::path& dir) {
+    add_parents(dir);
+    files[dir.string()] = ImageFile{dir.string(), "", 0755, desc.service.uid, desc.service.gid, true};
+  };
+  add_file(kDaemonConfigPath, render_daemon_config(desc));
+  add_file(kInitConfPath, render_init_conf(desc, options));
+  add_user_dir(std::string(kDaemonLogDir));
+  if (desc.xray.log != "stdout") {
+    auto dir = std::filesystem::path(desc.xray.log).lexically_normal().parent_path();
+    if (dir != dir.root_path() && !dir.empty()) add_user_dir(dir);
+  }
+  std::vector<ImageFile> out;
+  for (auto& [_, f] : files) out.push_back(std::move(f));
+  return out;  // std::map order: a parent sorts before its children
+}
+
+}  // namespace xb
