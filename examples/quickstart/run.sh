@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The quick start: builds examples/quickstart/xraybake.yaml into a complete OCI
+# image, then says how to run it with umoci and runc.
+#
+#   examples/quickstart/run.sh [BUILD_DIR]     (./dev.sh quickstart calls this)
+#
+# 1. Writes the example's base image, examples/quickstart/base-oci (tag latest):
+#    Debian's busybox-static plus a small demo app, /usr/local/bin/standin-app,
+#    that sends numbered X-Ray segments. No network needed.
+# 2. Runs `xraybake build`, which downloads the X-Ray daemon .deb from AWS, or
+#    from $XRAYBAKE_DAEMON_URL (an internal mirror). When neither is reachable
+#    it serves the TEST STAND-IN daemon .deb from the build over loopback and
+#    says so loudly: that image is for trying things out, not for production.
+# 3. Prints the commands to run the image (see docs/running.md).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+xraybake=$build/xraybake
+fixtures=$build/tests/fixtures
+out=$here/out
+
+if [[ -t 1 ]]; then bold=$'\033[1m' yellow=$'\033[1;33m' plain=$'\033[0m'; else bold="" yellow="" plain=""; fi
+say() { printf '%s==> %s%s\n' "$bold" "$*" "$plain"; }
+loud() { printf "$yellow%s$plain\n" "$@"; }
+
+[[ -x $xraybake ]] || { echo "run.sh: $xraybake not found: build first (./dev.sh build)" >&2; exit 1; }
+cmake --build "$build" --target xb_fixtures >/dev/null
+
+say "Writing the base image $here/base-oci (busybox-static + standin-app)"
+"$root/tests/fixtures/make-base-oci.sh" "$here/base-oci" "$(command -v busybox || echo /bin/busybox)" \
+  "$fixtures/standin-app-amd64" amd64
+
+server_pid=""
+cleanup() { if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+aws_reachable() {
+  timeout 5 bash -c 'exec 3<>/dev/tcp/s3.dualstack.us-east-2.amazonaws.com/443' 2>/dev/null
+}
+
+if [[ -n ${XRAYBAKE_DAEMON_URL:-} ]]; then
+  say "Daemon .deb from XRAYBAKE_DAEMON_URL=$XRAYBAKE_DAEMON_URL"
+elif aws_reachable; then
+  say "Daemon .deb from AWS (xray.url of the descriptor)"
+else
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 -m http.server --bind 127.0.0.1 --directory "$fixtures/debs" "$port" >/dev/null 2>&1 &
+  server_pid=$!
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export XRAYBAKE_DAEMON_URL="http://127.0.0.1:$port/aws-xray-daemon-linux-{arch}-{version}.deb"
+  loud "################################################################################" \
+       "#  AWS is not reachable from here and XRAYBAKE_DAEMON_URL is not set." \
+       "#  USING THE TEST STAND-IN X-RAY DAEMON from $fixtures/debs," \
+       "#  served on http://127.0.0.1:$port/. It records segments and uploads NOTHING." \
+       "#  For a real image set XRAYBAKE_DAEMON_URL to a mirror of AWS's .debs, e.g." \
+       "#  http://mirror.example/xray/aws-xray-daemon-linux-{arch}-{version}.deb" \
+       "#  (xraybake.lock now pins the stand-in: delete it before a real build.)" \
+       "################################################################################"
+fi
+
+say "xraybake build $here/xraybake.yaml -o $out"
+"$xraybake" build "$here/xraybake.yaml" -o "$out" "${@:2}"
+
+tag=$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"] // "latest"' "$out/oci/index.json")
+say "Built $out/oci:$tag. Run it (as root; see docs/running.md):"
+cat <<RUN
+
+  umoci unpack --image $out/oci:$tag /tmp/quickstart-bundle
+  sed -i 's/"terminal": true/"terminal": false/' /tmp/quickstart-bundle/config.json
+  runc run --bundle /tmp/quickstart-bundle quickstart > /tmp/quickstart.log 2>&1 &
+  sleep 5; runc kill quickstart TERM; wait; echo "exit status \$?"
+  cat /tmp/quickstart.log; runc delete quickstart; rm -rf /tmp/quickstart-bundle
+
+or all of that in one go:  $here/run-container.sh $out 5
+RUN
