@@ -1,0 +1,83 @@
+// Reading xraybake.yaml: YAML with positions (yaml-cpp), every key checked,
+// every problem reported at once.
+#include "descriptor/descriptor.h"
+
+#include <filesystem>
+
+#include "descriptor/sections.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace xb {
+
+namespace {
+
+const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray"};
+
+// flush_grace must leave the app kMinAppStop of stop_timeout.
+void check_stop_budget(Problems& p, const Descriptor& d, const MapFields& top) {
+  Millis room = d.service.stop_timeout - d.xray.flush_grace;
+  if (room >= kMinAppStop) return;
+  Millis over = kMinAppStop - room;
+  // Point at flush_grace when it was written, else at stop_timeout.
+  YAML::Mark at;
+  if (auto xray = top.get("xray"); xray && xray->value.IsMap() && xray->value["flush_grace"])
+    at = xray->value["flush_grace"].Mark();
+  else if (auto service = top.get("service"); service && service->value.IsMap() && service->value["stop_timeout"])
+    at = service->value["stop_timeout"].Mark();
+  p.add(at, "xray.flush_grace (" + format_duration(d.xray.flush_grace) + ") does not fit in service.stop_timeout (" +
+                format_duration(d.service.stop_timeout) + ") with " + format_duration(kMinAppStop) +
+                " left for the app to stop: " + format_duration(over) + " too long; lower flush_grace to " +
+                format_duration(std::max(Millis(0), d.service.stop_timeout - kMinAppStop)) + " or raise stop_timeout to " +
+                format_duration(d.xray.flush_grace + kMinAppStop));
+}
+
+}  // namespace
+
+Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
+  Problems p(path);
+  Descriptor d;
+  d.path = path;
+  d.dir = std::filesystem::absolute(std::filesystem::path(path).parent_path()).lexically_normal().string();
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    p.add(e.mark, "YAML syntax error: " + e.msg);
+    p.raise_if_any();
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    p.add(YAML::Mark(), "empty descriptor: expected apiVersion, service and xray (xraybake init writes a starter)");
+    p.raise_if_any();
+  }
+  if (!root.IsMap()) {
+    p.add(root.Mark(), "expected a mapping with apiVersion, service and xray, got " + kind_of(root));
+    p.raise_if_any();
+  }
+  MapFields top(p, Field{"", YAML::Node(), root}, kTopKeys);
+  if (auto v = top.get("apiVersion")) {
+    if (auto s = read_string(p, *v); s && *s != "xraybake/v1")
+      p.add(v->mark(), "apiVersion: unsupported " + v->quoted() + " (this xraybake reads xraybake/v1)");
+  } else {
+    p.add(root.Mark(), "missing apiVersion: xraybake/v1");
+  }
+  if (auto v = top.get("service"))
+    read_service(p, *v, d.service);
+  else
+    p.add(root.Mark(), "missing service (with at least name and base)");
+  auto xray = top.get("xray");
+  read_xray(p, xray ? *xray : Field{"xray", YAML::Node(), YAML::Node()}, d, d.xray);
+  check_stop_budget(p, d, top);
+  p.raise_if_any();
+  return d;
+}
+
+Descriptor load_descriptor(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw Error(ExitCode::bad_input, path + ": no such file",
+                "give the descriptor's path, or run xraybake init to write a starter xraybake.yaml");
+  return parse_descriptor(read_file(path), path);
+}
+
+}  // namespace xb

@@ -1,0 +1,130 @@
+// The xray: section.
+#include <filesystem>
+#include <regex>
+
+#include "descriptor/daemon_config.h"
+#include "descriptor/sections.h"
+#include "descriptor/suggest.h"
+
+namespace xb {
+
+namespace {
+
+const std::vector<std::string> kXrayKeys{"version", "bucket_region", "url",         "sha256",        "config", "args",
+                                         "log",     "flush_grace",   "ready_timeout", "restart", "signing_key"};
+const std::vector<std::string> kArchs{"amd64", "arm64"};
+
+// Checks a string against RE; WHAT completes "... is not WHAT".
+std::optional<std::string> read_matching(Problems& p, const Field& f, const std::regex& re, const std::string& what) {
+  auto s = read_string(p, f);
+  if (!s) return std::nullopt;
+  if (std::regex_match(*s, re)) return s;
+  p.add(f.mark(), f.path + ": " + f.quoted() + " is not " + what);
+  return std::nullopt;
+}
+
+void read_url(Problems& p, const Field& f, XraySpec& out) {
+  auto s = read_string(p, f);
+  if (!s) return;
+  if (!s->starts_with("https://") && !s->starts_with("http://") && !s->starts_with("file://")) {
+    p.add(f.mark(), f.path + ": " + f.quoted() + " must start with https://, http:// or file://");
+    return;
+  }
+  static const std::regex placeholder("\\{([^}]*)\\}");
+  bool ok = true;
+  for (std::sregex_iterator it(s->begin(), s->end(), placeholder), end; it != end; ++it) {
+    std::string name = (*it)[1];
+    if (name == "region" || name == "arch" || name == "version") continue;
+    auto guess = nearest(name, {"region", "arch", "version"});
+    p.add(f.mark(), f.path + ": unknown placeholder {" + name + "}" +
+                        (guess ? " (did you mean {" + *guess + "}?)" : " (use {region}, {arch} and {version})"));
+    ok = false;
+  }
+  if (ok) out.url = *s;
+}
+
+void read_sha256(Problems& p, const Field& f, XraySpec& out) {
+  static const std::regex hex("[0-9a-fA-F]{64}");
+  MapFields fields(p, f, kArchs);
+  for (const auto& field : fields.all()) {
+    if (auto s = read_matching(p, field, hex, "a sha256 (64 hex digits, as sha256sum prints)")) {
+      std::string lower = *s;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.sha256[field.key.Scalar()] = lower;
+    }
+  }
+}
+
+void read_args(Problems& p, const Field& f, XraySpec& out) {
+  auto args = read_string_list(p, f, "[--log-level, debug]");
+  if (!args) return;
+  bool ok = true;
+  for (size_t i = 0; i < args->size(); ++i) {
+    const std::string& a = (*args)[i];
+    std::string path = f.path + "[" + std::to_string(i) + "]";
+    static const std::regex config_flag("--?(c|config)(=.*)?");
+    if (std::regex_match(a, config_flag)) {
+      p.add(f.value[i].Mark(), path + ": \"" + a + "\" is set by xraybake (the daemon reads the cfg.yaml made from xray.config); remove it");
+      ok = false;
+    } else if (a.find('\n') != std::string::npos) {
+      p.add(f.value[i].Mark(), path + ": a daemon argument can not contain a newline");
+      ok = false;
+    }
+  }
+  if (ok) out.args = *args;
+}
+
+void read_log(Problems& p, const Field& f, XraySpec& out) {
+  auto s = read_string(p, f);
+  if (!s) return;
+  if (*s == "stdout" || (s->starts_with("/") && s->size() > 1 && s->back() != '/' && s->find('\n') == std::string::npos))
+    out.log = *s;
+  else
+    p.add(f.mark(), f.path + ": " + f.quoted() + " must be stdout or the absolute path of a file in the image, e.g. /var/log/xray/xray.log");
+}
+
+void read_restart(Problems& p, const Field& f, XraySpec& out) {
+  MapFields fields(p, f, std::vector<std::string>{"max_backoff"});
+  if (auto v = fields.get("max_backoff"))
+    if (auto d = read_positive_duration(p, *v)) out.max_backoff = *d;
+}
+
+void read_signing_key(Problems& p, const Field& f, const Descriptor& desc, XraySpec& out) {
+  auto s = read_string(p, f);
+  if (!s) return;
+  std::string path = resolve_path(desc, *s);
+  std::error_code ec;
+  if (s->empty() || !std::filesystem::is_regular_file(path, ec))
+    p.add(f.mark(), f.path + ": " + f.quoted() + " is not a file (" + path + "); give the path of the signer's public key, relative to the descriptor");
+  else
+    out.signing_key = path;
+}
+
+}  // namespace
+
+void read_xray(Problems& p, const Field& f, const Descriptor& desc, XraySpec& out) {
+  MapFields fields(p, f, kXrayKeys);
+  if (!fields.ok()) return;
+  if (auto v = fields.get("version")) {
+    static const std::regex re("3\\.x|[0-9]+\\.[0-9]+\\.[0-9]+");
+    if (auto s = read_matching(p, *v, re, "3.x or an exact version such as 3.6.6")) out.version = *s;
+  }
+  if (auto v = fields.get("bucket_region")) {
+    static const std::regex re("[a-z]{2}(-[a-z]+)+-[0-9]+");
+    if (auto s = read_matching(p, *v, re, "an AWS region such as us-east-2")) out.bucket_region = *s;
+  }
+  if (auto v = fields.get("url")) read_url(p, *v, out);
+  if (auto v = fields.get("sha256")) read_sha256(p, *v, out);
+  if (auto v = fields.get("config")) out.config = read_daemon_config(p, *v);
+  else out.config = read_daemon_config(p, Field{"xray.config", YAML::Node(), YAML::Node()});
+  if (auto v = fields.get("args")) read_args(p, *v, out);
+  if (auto v = fields.get("log")) read_log(p, *v, out);
+  if (auto v = fields.get("flush_grace"))
+    if (auto d = read_duration(p, *v)) out.flush_grace = *d;
+  if (auto v = fields.get("ready_timeout"))
+    if (auto d = read_duration(p, *v)) out.ready_timeout = *d;
+  if (auto v = fields.get("restart")) read_restart(p, *v, out);
+  if (auto v = fields.get("signing_key")) read_signing_key(p, *v, desc, out);
+}
+
+}  // namespace xb
