@@ -167,3 +167,32 @@ TEST(StandinBaseImage, IsAnOciLayoutWithBusyboxAndTheApp) {
 
 }  // namespace
 }  // namespace xb::e2e
+
+namespace xb::e2e {
+namespace {
+
+json blob(const std::string& layout, const std::string& digest) {
+  return json::parse(read_file(layout + "/blobs/sha256/" + digest.substr(7)));
+}
+
+TEST(StandinBaseImage, MultiPlatformLayoutHasAnIndexWithAmd64AndArm64) {
+  std::string layout = fixtures::base_multi_oci();
+  json top = json::parse(read_file(layout + "/index.json"));
+  ASSERT_EQ(top["manifests"].size(), 1u);
+  EXPECT_EQ(top["manifests"][0]["mediaType"], "application/vnd.oci.image.index.v1+json");
+  json index = blob(layout, top["manifests"][0]["digest"]);
+  ASSERT_EQ(index["manifests"].size(), 2u);
+  std::vector<std::string> archs;
+  for (const auto& m : index["manifests"]) {
+    json manifest = blob(layout, m["digest"]);
+    json config = blob(layout, manifest["config"]["digest"]);
+    EXPECT_EQ(config["architecture"], m["platform"]["architecture"]);
+    for (const auto& layer : manifest["layers"])
+      EXPECT_TRUE(fs::exists(layout + "/blobs/sha256/" + layer["digest"].get<std::string>().substr(7)));
+    archs.push_back(config["architecture"]);
+  }
+  EXPECT_EQ(archs, (std::vector<std::string>{"amd64", "arm64"}));
+}
+
+}  // namespace
+}  // namespace xb::e2e
