@@ -38,7 +38,9 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
   Problems p(path);
   Descriptor d;
   d.path = path;
-  d.dir = std::filesystem::absolute(std::filesystem::path(path).parent_path()).lexically_normal().string();
+  auto parent = std::filesystem::path(path).parent_path();
+  d.dir = std::filesystem::absolute(parent.empty() ? "." : parent).lexically_normal().string();
+  if (d.dir.size() > 1 && d.dir.back() == '/') d.dir.pop_back();
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
