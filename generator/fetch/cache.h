@@ -1,0 +1,62 @@
+// The content-addressed download cache shared by every xraybake process:
+//
+//   CACHE/blobs/sha256/<hex>        verified files, read-only, named by digest
+//   CACHE/index/url/<sha256(url)>   {"url", "sha256", "size"}: what URL gave last
+//   CACHE/locks/<sha256(url)>.lock  flock()ed while one process fetches URL
+//   CACHE/tmp/<sha256(url)>.<pid>.partial   a download in progress
+//
+// A file reaches blobs/ only by rename() after its digest was checked, so a
+// reader never sees a partial or unverified blob.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace xb {
+
+struct CacheEntry {
+  std::string url;
+  std::string sha256;
+  uint64_t size = 0;
+};
+
+// An exclusive flock() on a lock file; released when destroyed.
+class FileLock {
+ public:
+  FileLock(const std::filesystem::path& path, const std::string& what);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+class DebCache {
+ public:
+  explicit DebCache(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path blob_path(const std::string& sha256) const;
+
+  // The blob with this digest, when present and still intact (re-hashed; a
+  // corrupt one is removed and reported as missing).
+  std::optional<std::filesystem::path> find(const std::string& sha256) const;
+  // What URL was last verified as (unpinned lookups).
+  std::optional<CacheEntry> lookup_url(const std::string& url) const;
+  void record_url(const CacheEntry& entry) const;
+
+  // Holds URL's lock; waits (saying so) while another process has it.
+  FileLock lock_url(const std::string& url) const;
+  // A fresh temporary path inside the cache for downloading URL.
+  std::filesystem::path temp_path(const std::string& url) const;
+  // Moves a verified TEMP file to its blob path, read-only; returns that path.
+  std::filesystem::path commit(const std::filesystem::path& temp, const std::string& sha256) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace xb

@@ -1,0 +1,185 @@
+#include "fetch/fetch.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+
+#include "fetch/cache.h"
+#include "fetch/deb_signature.h"
+#include "fetch/download.h"
+#include "fetch/lockfile.h"
+#include "fetch/net_settings.h"
+#include "fetch/progress.h"
+#include "fetch/url.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Pin {
+  std::string sha256;
+  std::string source;  // where it came from, for messages
+};
+
+std::string arch_of(const std::string& platform) {
+  auto slash = platform.rfind('/');
+  return slash == std::string::npos ? platform : platform.substr(slash + 1);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string not_found_hint(const XraySpec& xray, const std::string& arch) {
+  return "the server has no such file: check xray.version (" + xray.version + "; \"3.x\" or an exact version such as "
+         "3.6.6), xray.bucket_region (" + xray.bucket_region + ") and the architecture (" + arch +
+         ": amd64 or arm64)" + (std::getenv("XRAYBAKE_DAEMON_URL") ? ", and XRAYBAKE_DAEMON_URL" : ", and xray.url");
+}
+
+// Removes a temporary download unless it was committed.
+struct TempFile {
+  fs::path path;
+  ~TempFile() {
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+};
+
+class Fetcher {
+ public:
+  Fetcher(const Descriptor& desc, const FetchOptions& options)
+      : desc_(desc), options_(options), cache_(options.cache_dir), net_(net_settings_from_env(options.ca_bundle)) {
+    if (desc.xray.signing_key) {
+      fs::path key = *desc.xray.signing_key;
+      if (key.is_relative()) key = fs::path(desc.path).parent_path() / key;  // relative to the descriptor
+      signing_key_ = key.string();
+    }
+  }
+
+  FetchedDeb fetch(const std::string& arch, const std::string& url, const std::optional<Pin>& pin) {
+    FileLock guard = cache_.lock_url(url);  // one process downloads; the others find it cached
+    FetchedDeb deb{arch, url, "", 0, {}, false};
+
+    std::optional<fs::path> hit;
+    if (pin) {
+      hit = cache_.find(pin->sha256);
+      deb.sha256 = pin->sha256;
+    } else if (auto entry = cache_.lookup_url(url)) {
+      hit = cache_.find(entry->sha256);
+      deb.sha256 = entry->sha256;
+    }
+    if (hit) {
+      if (!signing_key_.empty()) verify_deb_signature(*hit, signing_key_, url);
+      deb.path = *hit;
+      deb.size = fs::file_size(*hit);
+      cache_.record_url({url, deb.sha256, deb.size});
+      log::info(arch + ": " + url + " (cached, " + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
+      return deb;
+    }
+    if (options_.offline) {
+      fail_runtime("--offline: the " + arch + " daemon .deb is not in the cache " + cache_.root().string() +
+                       ": needs " + url +
+                       (pin ? " with sha256 " + pin->sha256 : " (no pin; it was never fetched into this cache)"),
+                   "run `xraybake fetch` with network access against the same --cache-dir, or copy the file to " +
+                       (cache_.root() / "blobs" / "sha256").string() + "/<sha256>");
+    }
+
+    TempFile temp{cache_.temp_path(url)};
+    Downloaded got = download_file(url, temp.path, net_, {arch, not_found_hint(desc_.xray, arch)});
+    if (pin && got.sha256 != pin->sha256) {
+      fail_input(url + ": sha256 mismatch for " + arch + ": expected " + pin->sha256 + " (" + pin->source +
+                     "), got " + got.sha256,
+                 "the file changed upstream, or a mirror or proxy served other bytes; nothing was cached. If the "
+                 "new file is trusted, update the pin (or delete the entry from xraybake.lock) and fetch again");
+    }
+    if (!signing_key_.empty()) verify_deb_signature(temp.path, signing_key_, url);
+    deb.sha256 = got.sha256;
+    deb.size = got.size;
+    deb.path = cache_.commit(temp.path, got.sha256);
+    deb.downloaded = true;
+    cache_.record_url({url, deb.sha256, deb.size});
+    log::info(arch + ": fetched " + url + " (" + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
+    return deb;
+  }
+
+ private:
+  const Descriptor& desc_;
+  const FetchOptions& options_;
+  DebCache cache_;
+  NetSettings net_;
+  std::string signing_key_;
+};
+
+}  // namespace
+
+std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& options) {
+  Fetcher fetcher(desc, options);
+  const fs::path lock_path = lockfile_path(desc.path);
+  const std::optional<LockFile> lock = read_lockfile(lock_path);
+  LockFile updated = lock.value_or(LockFile{});
+  std::vector<std::string> newly_pinned;
+  std::vector<FetchedDeb> out;
+
+  for (const auto& platform : desc.service.platforms) {
+    const std::string arch = arch_of(platform);
+    const std::string canonical = descriptor_url(desc.xray, arch);
+    const std::string url = download_url(desc.xray, arch);
+
+    std::optional<Pin> desc_pin;
+    if (auto it = desc.xray.sha256.find(arch); it != desc.xray.sha256.end())
+      desc_pin = Pin{lower(it->second), "xray.sha256." + arch + " in " + desc.path};
+
+    std::optional<LockEntry> entry;
+    if (lock) {
+      if (auto it = lock->daemon.find(arch); it != lock->daemon.end()) entry = it->second;
+    }
+    if (entry && entry->url != canonical) {
+      if (options.locked)
+        fail_input(lock_path.string() + ": daemon." + arch + " pins " + entry->url + " but the descriptor now asks for " +
+                       canonical,
+                   "xray.url, version or bucket_region changed: run `xraybake fetch` without --locked to re-pin, "
+                   "then commit xraybake.lock");
+      log::info(lock_path.string() + ": the " + arch + " URL changed; pinning the new one");
+      entry.reset();
+    }
+    if (desc_pin && entry && entry->sha256 != desc_pin->sha256 && options.locked)
+      fail_input(lock_path.string() + ": daemon." + arch + ".sha256 is " + entry->sha256 + " but " + desc_pin->source +
+                     " is " + desc_pin->sha256,
+                 "make them agree: run `xraybake fetch` without --locked to update xraybake.lock");
+
+    std::optional<Pin> pin = desc_pin;
+    if (!pin && entry) pin = Pin{entry->sha256, lock_path.string() + " daemon." + arch};
+    if (!pin && options.locked)
+      fail_input("--locked: no sha256 pinned for the " + arch + " daemon .deb (" + canonical + ") in " +
+                     lock_path.string() + " or xray.sha256",
+                 "run `xraybake fetch` once without --locked and commit xraybake.lock, or set xray.sha256." + arch);
+
+    FetchedDeb deb = fetcher.fetch(arch, url, pin);
+    if (!desc_pin || entry) {
+      LockEntry now{canonical, deb.sha256, deb.size};
+      auto it = updated.daemon.find(arch);
+      if (it == updated.daemon.end() || !(it->second == now)) {
+        updated.daemon[arch] = now;
+        newly_pinned.push_back(arch);
+      }
+    }
+    out.push_back(std::move(deb));
+  }
+
+  if (!newly_pinned.empty()) {
+    write_lockfile(lock_path, updated);
+    std::string archs;
+    for (const auto& a : newly_pinned) archs += (archs.empty() ? "" : ", ") + a;
+    log::info("wrote " + lock_path.string() + ": pinned the sha256 of the " + archs +
+              " daemon .deb; commit it so CI fetches exactly these bytes (--locked)");
+  }
+  return out;
+}
+
+}  // namespace xb

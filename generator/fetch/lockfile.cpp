@@ -1,0 +1,60 @@
+#include "fetch/lockfile.h"
+
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace xb {
+
+namespace fs = std::filesystem;
+
+fs::path lockfile_path(const std::string& descriptor_path) {
+  fs::path dir = fs::path(descriptor_path).parent_path();
+  return dir / "xraybake.lock";
+}
+
+std::optional<LockFile> read_lockfile(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::nullopt;
+  std::string text = read_file(path);
+  auto bad = [&](const std::string& why) -> LockFile {
+    fail_input(path.string() + ": " + why,
+               "xraybake.lock is written by `xraybake fetch`; fix it, or delete it and fetch again to re-pin");
+  };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return bad(std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object() || j.value("lockfileVersion", 0) != 1) return bad("expected \"lockfileVersion\": 1");
+  LockFile lock;
+  if (!j.contains("daemon")) return lock;
+  if (!j["daemon"].is_object()) return bad("\"daemon\" must be an object of architectures");
+  static const std::regex hex64("[0-9a-f]{64}");
+  for (const auto& [arch, e] : j["daemon"].items()) {
+    try {
+      LockEntry entry{e.at("url").get<std::string>(), e.at("sha256").get<std::string>(), e.at("size").get<uint64_t>()};
+      if (!std::regex_match(entry.sha256, hex64)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
+      lock.daemon[arch] = entry;
+    } catch (const nlohmann::json::exception&) {
+      return bad("daemon." + arch + " needs \"url\" (string), \"sha256\" (string) and \"size\" (number)");
+    }
+  }
+  return lock;
+}
+
+std::string format_lockfile(const LockFile& lock) {
+  nlohmann::json j = nlohmann::json::object();  // std::map underneath: keys sorted
+  j["lockfileVersion"] = 1;
+  j["daemon"] = nlohmann::json::object();
+  for (const auto& [arch, e] : lock.daemon) j["daemon"][arch] = {{"url", e.url}, {"sha256", e.sha256}, {"size", e.size}};
+  return j.dump(2) + "\n";
+}
+
+void write_lockfile(const fs::path& path, const LockFile& lock) { write_file_atomic(path, format_lockfile(lock)); }
+
+}  // namespace xb

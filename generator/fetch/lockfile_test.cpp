@@ -1,0 +1,67 @@
+#include "fetch/lockfile.h"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace xb {
+namespace {
+
+const std::string kHex(64, 'a');
+
+TEST(Lockfile, FormatIsDeterministicAndSorted) {
+  LockFile lock;
+  lock.daemon["arm64"] = {"https://x/arm64.deb", std::string(64, 'b'), 2};
+  lock.daemon["amd64"] = {"https://x/amd64.deb", kHex, 1};
+  EXPECT_EQ(format_lockfile(lock),
+            "{\n"
+            "  \"daemon\": {\n"
+            "    \"amd64\": {\n"
+            "      \"sha256\": \"" + kHex + "\",\n"
+            "      \"size\": 1,\n"
+            "      \"url\": \"https://x/amd64.deb\"\n"
+            "    },\n"
+            "    \"arm64\": {\n"
+            "      \"sha256\": \"" + std::string(64, 'b') + "\",\n"
+            "      \"size\": 2,\n"
+            "      \"url\": \"https://x/arm64.deb\"\n"
+            "    }\n"
+            "  },\n"
+            "  \"lockfileVersion\": 1\n"
+            "}\n");
+}
+
+TEST(Lockfile, RoundTrips) {
+  test::TempDir dir;
+  LockFile lock;
+  lock.daemon["amd64"] = {"file:///m/a.deb", kHex, 12345};
+  write_lockfile(dir / "xraybake.lock", lock);
+  EXPECT_EQ(read_lockfile(dir / "xraybake.lock"), lock);
+  EXPECT_FALSE(read_lockfile(dir / "missing.lock").has_value());
+}
+
+TEST(Lockfile, BesideTheDescriptor) {
+  EXPECT_EQ(lockfile_path("svc/xraybake.yaml"), std::filesystem::path("svc/xraybake.lock"));
+  EXPECT_EQ(lockfile_path("xraybake.yaml"), std::filesystem::path("xraybake.lock"));
+}
+
+TEST(Lockfile, RejectsDamagedFilesAsBadInput) {
+  test::TempDir dir;
+  for (std::string text : {"not json", "{\"lockfileVersion\": 2}",
+                           "{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"url\": \"u\", \"size\": 1}}}",
+                           "{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"url\": \"u\", \"size\": 1, \"sha256\": \"XYZ\"}}}"}) {
+    write_file_atomic(dir / "xraybake.lock", text);
+    try {
+      read_lockfile(dir / "xraybake.lock");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_input) << text;
+      EXPECT_NE(std::string(e.what()).find("xraybake.lock"), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace xb
