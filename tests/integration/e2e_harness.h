@@ -258,7 +258,7 @@ class FileServer {
 // ---- what the stand-ins wrote ----
 
 struct SinkRecord {
-  std::vector<json> starts, bounds, flushes;
+  std::vector<json> starts, bounds, flushes, progress;
 };
 
 inline SinkRecord read_sink(const fs::path& p) {
@@ -268,6 +268,7 @@ inline SinkRecord read_sink(const fs::path& p) {
     if (ev == "start") s.starts.push_back(e);
     else if (ev == "bound") s.bounds.push_back(e);
     else if (ev == "flush") s.flushes.push_back(e);
+    else if (ev == "progress") s.progress.push_back(e);
   }
   return s;
 }
@@ -287,8 +288,10 @@ inline bool ranges_cover(const json& flush, uint64_t first, uint64_t last) {
 // the container's stdout/stderr in log().
 class Container {
  public:
-  Container(const fs::path& layout, const std::string& tag, const fs::path& workdir, std::string id)
-      : id_(std::move(id)), bundle_(workdir / ("bundle-" + id_)), log_(workdir / (id_ + ".log")) {
+  Container(const fs::path& layout, const std::string& tag, const fs::path& workdir, const std::string& id)
+      : id_("xb-e2e-" + std::to_string(getpid()) + "-" + id),
+        bundle_(workdir / ("bundle-" + id_)),
+        log_(workdir / (id_ + ".log")) {
     auto r = run({"umoci", "unpack", "--image", layout.string() + ":" + tag, bundle_.string()});
     if (r.status != 0) throw std::runtime_error("umoci unpack failed: " + r.output);
     config_ = json::parse(read_file(bundle_ / "config.json"));

@@ -138,7 +138,14 @@ TEST_F(E2eRunc, CleanStopLosesNoSegment) {
   EXPECT_TRUE(c->find_process(kApp)) << c->log_text();
   EXPECT_TRUE(c->find_process(kDaemon)) << c->log_text();
 
-  std::this_thread::sleep_for(2s);  // the app sends at 2000/s
+  // The daemon receives while the app runs (SIGUSR1: the stand-in reports).
+  std::this_thread::sleep_for(1s);
+  auto daemon = c->find_process(kDaemon);
+  ASSERT_TRUE(daemon);
+  ASSERT_EQ(kill(*daemon, SIGUSR1), 0);
+  ASSERT_TRUE(eventually([&] { return !sink(*c).progress.empty(); }, 10s)) << c->log_text();
+  EXPECT_GT(sink(*c).progress[0]["count"].get<int64_t>(), 0) << "the daemon receives nothing";
+  std::this_thread::sleep_for(1s);  // the app sends at 2000/s
   auto t0 = Clock::now();
   c->kill("TERM");
   auto st = c->wait(kStopTimeout + 30s);
