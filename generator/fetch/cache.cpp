@@ -41,7 +41,7 @@ FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-DebCache::DebCache(fs::path root) : root_(std::move(root)) {}
+DebCache::DebCache(fs::path root) : root_(fs::absolute(root)) {}
 
 fs::path DebCache::blob_path(const std::string& sha256) const { return root_ / "blobs" / "sha256" / sha256; }
 

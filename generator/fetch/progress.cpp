@@ -29,8 +29,9 @@ void Progress::update(uint64_t now, uint64_t total) {
   if (!live_) return;
   auto t = std::chrono::steady_clock::now();
   if (start_bytes_ == UINT64_MAX) start_bytes_ = now;  // a resumed transfer's rate counts new bytes only
-  if (drawn_ && t - last_draw_ < std::chrono::milliseconds(120) && now != total) return;
+  if (drawn_ && (now == last_now_ || (t - last_draw_ < std::chrono::milliseconds(120) && now != total))) return;
   last_draw_ = t;
+  last_now_ = now;
   double secs = std::chrono::duration<double>(t - start_).count();
   double rate = secs > 0.2 ? static_cast<double>(now - std::min(now, start_bytes_)) / secs : 0;
   std::string line = "\r\033[K" + label_ + "  " + human_bytes(now);

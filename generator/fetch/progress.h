@@ -26,6 +26,7 @@ class Progress {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;
   uint64_t start_bytes_ = UINT64_MAX;
+  uint64_t last_now_ = 0;
 };
 
 // "10.1 MiB"

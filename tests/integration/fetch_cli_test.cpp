@@ -1,0 +1,183 @@
+// `xraybake fetch` as a user runs it: the real binary, a real descriptor,
+// loopback servers, exit codes, stderr messages, --json, the lock file.
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/http_server.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+
+namespace xb::test {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string body_of(size_t n, char seed) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i * 31 + (i >> 7));
+  return s;
+}
+
+class FetchCliTest : public ::testing::Test {
+ protected:
+  void write_descriptor(const std::string& base_url, const std::string& extra_xray = "",
+                        const std::string& platforms = "[linux/amd64, linux/arm64]") {
+    std::ofstream(dir / "xraybake.yaml") << "apiVersion: xraybake/v1\n"
+                                            "service:\n"
+                                            "  name: orders-api\n"
+                                            "  base: oci:build/app-oci:latest\n"
+                                            "  platforms: " << platforms << "\n"
+                                            "xray:\n"
+                                            "  version: 3.6.6\n"
+                                            "  url: " << base_url << "/aws-xray-daemon-linux-{arch}-{version}.deb\n"
+                                         << extra_xray;
+  }
+
+  RunResult xraybake(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {XB_XRAYBAKE_BIN, "--cache-dir", (dir / "cache").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::map<std::string, std::string> all = {{"XRAYBAKE_RETRY_BASE_MS", "10"}, {"XRAYBAKE_RETRY_MAX_MS", "50"},
+                                              {"XRAYBAKE_STALL_TIMEOUT", "2"},   {"XRAYBAKE_DAEMON_URL", ""},
+                                              {"http_proxy", ""},                {"HTTPS_PROXY", ""},
+                                              {"https_proxy", ""}};
+    for (auto& [k, v] : env) all[k] = v;
+    return run_command(argv, all, dir.path().string());
+  }
+
+  TempDir dir;
+  const std::string amd64 = body_of(120000, 1);
+  const std::string arm64 = body_of(90000, 2);
+  Handler by_arch = [this](const Request& r) {
+    return Response::bytes(r.target.find("arm64") != std::string::npos ? arm64 : amd64);
+  };
+};
+
+TEST_F(FetchCliTest, FirstFetchWritesLockThenLockedJsonComesFromCache) {
+  HttpServer server(by_arch);
+  write_descriptor(server.url(""));
+  RunResult first = xraybake({"fetch"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("xraybake.lock"));
+  EXPECT_THAT(first.err, HasSubstr(sha256_hex(amd64)));  // one plain line per file when not a terminal
+  EXPECT_EQ(server.request_count(), 2u);
+
+  auto lock = nlohmann::json::parse(read_file(dir / "xraybake.lock"));
+  EXPECT_EQ(lock["daemon"]["amd64"]["sha256"], sha256_hex(amd64));
+  EXPECT_EQ(lock["daemon"]["arm64"]["size"], arm64.size());
+  EXPECT_EQ(lock["daemon"]["arm64"]["url"], server.url("/aws-xray-daemon-linux-arm64-3.6.6.deb"));
+
+  RunResult second = xraybake({"--locked", "fetch", "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(server.request_count(), 2u);
+  auto out = nlohmann::json::parse(second.out);
+  EXPECT_EQ(out["debs"]["arm64"]["sha256"], sha256_hex(arm64));
+  EXPECT_EQ(out["debs"]["arm64"]["size"], arm64.size());
+  EXPECT_EQ(out["debs"]["amd64"]["url"], server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb"));
+  EXPECT_EQ(out["debs"]["amd64"]["downloaded"], false);
+  EXPECT_EQ(read_file(out["debs"]["amd64"]["path"].get<std::string>()), amd64);
+}
+
+TEST_F(FetchCliTest, QuietPrintsNothing) {
+  HttpServer server(by_arch);
+  write_descriptor(server.url(""));
+  RunResult r = xraybake({"-q", "fetch"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(FetchCliTest, ProgressBarOnATerminal) {
+  if (run_command({"sh", "-c", "command -v script"}).exit_code != 0) GTEST_SKIP() << "script(1) missing";
+  const std::string big = body_of(8 << 20, 3);
+  HttpServer server(always(big));
+  write_descriptor(server.url(""), "", "[linux/amd64]");
+  std::string cmd = std::string(XB_XRAYBAKE_BIN) + " --cache-dir cache fetch";
+  RunResult r = run_command({"script", "-qec", cmd, "/dev/null"}, {{"CI", ""}, {"XRAYBAKE_DAEMON_URL", ""}},
+                            dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\r\033[K"));  // redrawn in place
+  EXPECT_THAT(r.out, HasSubstr("amd64  "));
+  EXPECT_THAT(r.out, HasSubstr("8.0 MiB"));
+}
+
+TEST_F(FetchCliTest, PinMismatchIsExit2AndCachesNothing) {
+  HttpServer server(by_arch);
+  const std::string wrong = sha256_hex("not the daemon");
+  write_descriptor(server.url(""), "  sha256: {amd64: \"" + wrong + "\"}\n", "[linux/amd64]");
+  RunResult r = xraybake({"fetch"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb")));
+  EXPECT_THAT(r.err, HasSubstr(wrong));
+  EXPECT_THAT(r.err, HasSubstr(sha256_hex(amd64)));
+  EXPECT_FALSE(fs::exists(dir / "cache" / "blobs" / "sha256" / sha256_hex(amd64)));
+  EXPECT_FALSE(fs::exists(dir / "xraybake.lock"));
+}
+
+TEST_F(FetchCliTest, NotFoundIsExit1WithTheLikelyCause) {
+  HttpServer server(always_status(404));
+  write_descriptor(server.url(""), "", "[linux/arm64]");
+  RunResult r = xraybake({"fetch"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(server.url("/aws-xray-daemon-linux-arm64-3.6.6.deb") + ": HTTP 404"));
+  EXPECT_THAT(r.err, HasSubstr("xray.version (3.6.6"));
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+TEST_F(FetchCliTest, LockedWithoutPinIsExit2) {
+  HttpServer server(by_arch);
+  write_descriptor(server.url(""));
+  RunResult r = xraybake({"--locked", "fetch"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--locked"));
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
+TEST_F(FetchCliTest, OfflineMissNamesUrlAndDigest) {
+  HttpServer server(by_arch);
+  write_descriptor(server.url(""), "  sha256: {amd64: \"" + sha256_hex(amd64) + "\"}\n", "[linux/amd64]");
+  RunResult r = xraybake({"--offline", "fetch"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb")));
+  EXPECT_THAT(r.err, HasSubstr(sha256_hex(amd64)));
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
+TEST_F(FetchCliTest, MirrorFromEnvironmentAndResumeAfterDrop) {
+  HttpServer mirror(in_order({Response::dropped(amd64, 50000), Response::bytes(amd64)}));
+  write_descriptor("http://127.0.0.1:9", "", "[linux/amd64]");
+  RunResult r = xraybake({"fetch", "--json"}, {{"XRAYBAKE_DAEMON_URL", mirror.url("/m/{arch}.deb")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(mirror.request_count(), 2u);
+  EXPECT_EQ(mirror.requests()[1].header("range"), "bytes=50000-");
+  EXPECT_EQ(nlohmann::json::parse(r.out)["debs"]["amd64"]["sha256"], sha256_hex(amd64));
+}
+
+TEST_F(FetchCliTest, TwoProcessesShareOneCacheAndDownloadOnce) {
+  HttpServer server([this](const Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the second process arrives meanwhile
+    return Response::bytes(amd64);
+  });
+  write_descriptor(server.url(""), "  sha256: {amd64: \"" + sha256_hex(amd64) + "\"}\n", "[linux/amd64]");
+  RunResult a, b;
+  std::thread ta([&] { a = xraybake({"fetch"}); });
+  std::thread tb([&] { b = xraybake({"fetch"}); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(server.request_count(), 1u);
+  EXPECT_EQ(read_file(dir / "cache" / "blobs" / "sha256" / sha256_hex(amd64)), amd64);
+  EXPECT_THAT(a.err + b.err, HasSubstr("(cached"));
+}
+
+}  // namespace
+}  // namespace xb::test
