@@ -68,9 +68,11 @@ Reader string(std::function<std::string(const std::string&)> check = nullptr) {
 }
 
 std::string host_port(const std::string& s) {
-  static const std::regex re("(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]|):([0-9]{1,5})");
+  // IP literals only: the supervisor watches for the bound socket by address.
+  static const std::regex re("(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]|localhost|):([0-9]{1,5})");
   std::smatch m;
-  if (!std::regex_match(s, m, re) || std::stoi(m[1]) > 65535) return "is not HOST:PORT, e.g. 127.0.0.1:2000";
+  if (!std::regex_match(s, m, re) || std::stoi(m[1]) < 1 || std::stoi(m[1]) > 65535)
+    return "is not IP:PORT, e.g. 127.0.0.1:2000";
   return "";
 }
 

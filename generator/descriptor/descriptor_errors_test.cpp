@@ -122,7 +122,7 @@ const Case kCases[] = {
      "xray.config.Concurrency: must be at least 1, got 0"},
     {"config_version_1", kHead + "xray:\n  config:\n    Version: 1\n", 7, 14, "xray.config.Version: must be 2, got 1"},
     {"config_socket_address", kHead + "xray:\n  config:\n    Socket:\n      UDPAddress: \"2000\"\n", 8, 19,
-     "xray.config.Socket.UDPAddress: \"2000\" is not HOST:PORT, e.g. 127.0.0.1:2000"},
+     "xray.config.Socket.UDPAddress: \"2000\" is not IP:PORT, e.g. 127.0.0.1:2000"},
     {"config_socket_typo", kHead + "xray:\n  config:\n    Socket:\n      UdpAddress: 127.0.0.1:2000\n", 8, 7,
      "unknown key \"UdpAddress\" in xray.config.Socket (did you mean \"UDPAddress\"?)"},
     {"config_socket_a_string", kHead + "xray:\n  config:\n    Socket: 127.0.0.1:2000\n", 7, 13,
@@ -131,6 +131,11 @@ const Case kCases[] = {
      "xray.config.Logging.LogLevel: \"verbose\" is not one of dev, debug, info, warn, error, prod"},
     {"args_config_flag", kHead + "xray:\n  args: [--log-level, warn, -c, /tmp/x.yaml]\n", 6, 29,
      "xray.args[2]: \"-c\" is set by xraybake (the daemon reads the cfg.yaml made from xray.config); remove it"},
+    {"config_socket_hostname", kHead + "xray:\n  config: {Socket: {TCPAddress: \"xray.local:2000\"}}\n", 6, 33,
+     "xray.config.Socket.TCPAddress: \"xray.local:2000\" is not IP:PORT, e.g. 127.0.0.1:2000"},
+    {"args_with_hash", kHead + "xray:\n  args: [\"--proxy-address=http://p#1\"]\n", 6, 10,
+     "xray.args[0]: must not contain # or a newline, nor start or end with a space (the supervisor's config file can "
+     "not carry them)"},
     {"log_relative", kHead + "xray:\n  log: logs/xray.log\n", 6, 8,
      "xray.log: \"logs/xray.log\" must be stdout or the absolute path of a file in the image, e.g. "
      "/var/log/xray/xray.log"},

@@ -55,6 +55,17 @@ void read_sha256(Problems& p, const Field& f, XraySpec& out) {
   }
 }
 
+// Values travel in init.conf lines, where "#" starts a comment and outer
+// spaces are trimmed.
+const std::string kInitConfLimits =
+    "must not contain # or a newline, nor start or end with a space (the supervisor's config file can not carry them)";
+
+bool init_conf_safe(const std::string& s) {
+  return s.find_first_of("#\n\r") == std::string::npos &&
+         (s.empty() || (!std::isspace(static_cast<unsigned char>(s.front())) &&
+                        !std::isspace(static_cast<unsigned char>(s.back()))));
+}
+
 void read_args(Problems& p, const Field& f, XraySpec& out) {
   auto args = read_string_list(p, f, "[--log-level, debug]");
   if (!args) return;
@@ -66,8 +77,8 @@ void read_args(Problems& p, const Field& f, XraySpec& out) {
     if (std::regex_match(a, config_flag)) {
       p.add(f.value[i].Mark(), path + ": \"" + a + "\" is set by xraybake (the daemon reads the cfg.yaml made from xray.config); remove it");
       ok = false;
-    } else if (a.find('\n') != std::string::npos) {
-      p.add(f.value[i].Mark(), path + ": a daemon argument can not contain a newline");
+    } else if (!init_conf_safe(a)) {
+      p.add(f.value[i].Mark(), path + ": " + kInitConfLimits);
       ok = false;
     }
   }
@@ -77,8 +88,10 @@ void read_args(Problems& p, const Field& f, XraySpec& out) {
 void read_log(Problems& p, const Field& f, XraySpec& out) {
   auto s = read_string(p, f);
   if (!s) return;
-  if (*s == "stdout" || (s->starts_with("/") && s->size() > 1 && s->back() != '/' && s->find('\n') == std::string::npos))
+  if (*s == "stdout" || (s->starts_with("/") && s->size() > 1 && s->back() != '/' && init_conf_safe(*s)))
     out.log = *s;
+  else if (!init_conf_safe(*s))
+    p.add(f.mark(), f.path + ": " + kInitConfLimits);
   else
     p.add(f.mark(), f.path + ": " + f.quoted() + " must be stdout or the absolute path of a file in the image, e.g. /var/log/xray/xray.log");
 }
