@@ -2,6 +2,10 @@
 // the real datagram format over loopback, the .debs are laid out and signed
 // like AWS's, the base image is a valid OCI layout. If these lie, the e2e
 // results mean nothing.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include "e2e_harness.h"

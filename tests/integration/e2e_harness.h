@@ -1,25 +1,20 @@
 // The end-to-end harness: run real tools (xraybake, umoci, runc) as child
-// processes, serve the fixture .debs over loopback HTTP, and run an OCI image
+// processes (with a timeout, output interleaved in one log), serve the fixture
+// .debs over loopback HTTP, and run an OCI image
 // under runc and collect what the stand-ins wrote. Header-only, used by
 // tests/integration/e2e_*_test.cpp.
 #pragma once
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -29,6 +24,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "support/http_server.h"
 
 namespace xb::e2e {
 
@@ -165,94 +162,28 @@ inline std::string describe(const std::vector<std::string>& argv, const RunResul
   return s + "-> exit " + std::to_string(r.status) + "\n" + r.output;
 }
 
-// ---- a loopback HTTP/1.0 file server ----
+// ---- the fixture .debs over loopback HTTP ----
 
-// Serves the files of one directory on 127.0.0.1 (GET and HEAD), from a thread,
-// and counts the requests per path, so a test sees that xraybake downloaded
-// through a real socket.
+// Serves the files of ROOT on 127.0.0.1 (tests/support's HttpServer), so a
+// test sees that xraybake downloaded through a real socket.
 class FileServer {
  public:
-  explicit FileServer(fs::path root) : root_(std::move(root)) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || listen(fd_, 16) < 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) < 0)
-      throw std::runtime_error("FileServer: cannot listen on 127.0.0.1");
-    port_ = ntohs(sa.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FileServer() {
-    stop_ = true;
-    shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    close(fd_);
-  }
-  int port() const { return port_; }
-  std::string url(const std::string& path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
+  explicit FileServer(fs::path root)
+      : server_([root = std::move(root)](const test::Request& r) {
+          fs::path file = root / fs::path(r.target).relative_path();
+          if (r.target.find("..") != std::string::npos || !fs::is_regular_file(file))
+            return test::Response::status_only(404);
+          return test::Response::bytes(read_file(file));
+        }) {}
+  std::string url(const std::string& path = "/") const { return server_.url(path); }
   int requests(const std::string& path) const {
-    std::lock_guard lock(mu_);
-    auto it = counts_.find(path);
-    return it == counts_.end() ? 0 : it->second;
+    int n = 0;
+    for (const auto& r : server_.requests()) n += r.target == path;
+    return n;
   }
 
  private:
-  void serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      handle(c);
-      close(c);
-    }
-  }
-  void handle(int c) {
-    std::string req;
-    char buf[4096];
-    while (req.find("\r\n\r\n") == std::string::npos) {
-      pollfd p{c, POLLIN, 0};
-      if (poll(&p, 1, 5000) <= 0) return;
-      ssize_t n = read(c, buf, sizeof buf);
-      if (n <= 0) return;
-      req.append(buf, n);
-    }
-    std::istringstream line(req.substr(0, req.find("\r\n")));
-    std::string method, path;
-    line >> method >> path;
-    {
-      std::lock_guard lock(mu_);
-      counts_[path]++;
-    }
-    fs::path file = root_ / fs::path(path).relative_path();
-    std::string body, status = "200 OK";
-    if (path.find("..") != std::string::npos || !fs::is_regular_file(file)) {
-      status = "404 Not Found";
-      body = "not found\n";
-    } else {
-      body = read_file(file);
-    }
-    std::string head = "HTTP/1.0 " + status + "\r\nContent-Length: " + std::to_string(body.size()) +
-                       "\r\nContent-Type: application/vnd.debian.binary-package\r\nConnection: close\r\n\r\n";
-    std::string out = head + (method == "HEAD" ? "" : body);
-    for (size_t off = 0; off < out.size();) {
-      ssize_t n = send(c, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += n;
-    }
-  }
-
-  fs::path root_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable std::mutex mu_;
-  std::map<std::string, int> counts_;
+  test::HttpServer server_;
 };
 
 // ---- what the stand-ins wrote ----

@@ -40,6 +40,7 @@ xray:
   flush_grace: 3s
   ready_timeout: 2s
   restart: {max_backoff: 1s}
+  signing_key: )" + fixtures::signing_key_asc() + R"(
 )";
 }
 
