@@ -1,16 +1,16 @@
 #include "render/render.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "render/escape.h"
 #include "render/service_files.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -49,24 +49,6 @@ std::string line_starting(const std::string& text, std::string_view prefix) {
   return {};
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/xb-render-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string run(const std::string& cmd, int* status) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  int st = ::pclose(p);
-  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
 
 TEST(Render, DockerfileHasTheContractLines) {
   auto df = render_dockerfile(sample(), {});
@@ -104,30 +86,29 @@ TEST(Render, DockerfileKeepsRegistryBaseAndOmitsEmptyCmd) {
 }
 
 TEST(Render, EntrypointScriptPassesArgumentsIntact) {
-  TempDir tmp;
+  test::TempDir tmp;
   auto script = render_entrypoint(sample(), {});
   EXPECT_TRUE(script.starts_with("#!/bin/sh\n"));
   EXPECT_EQ(lines_of(script).back(),
             "exec /usr/local/bin/xraybake-init --config /etc/xraybake/init.conf -- \"$@\"");
   // A fake supervisor that prints each argument NUL-terminated.
-  auto fake = tmp.path / "fake-init";
+  auto fake = tmp.path() / "fake-init";
   write_file_atomic(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n", fs::perms(0755));
   std::string patched = script;
   patched.replace(patched.find(kInitPath), kInitPath.size(), fake.string());
-  auto path = tmp.path / "docker-entrypoint.sh";
+  auto path = tmp.path() / "docker-entrypoint.sh";
   write_file_atomic(path, patched, fs::perms(0755));
-  int status = 0;
-  run("sh -n " + path.string(), &status);
-  EXPECT_EQ(status, 0);
-  auto out = run(path.string(), &status);
-  ASSERT_EQ(status, 0);
+  EXPECT_EQ(test::run_command({"sh", "-n", path.string()}).exit_code, 0);
+  auto result = test::run_command({path.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::string out = result.out;
   std::vector<std::string> args;
   for (size_t start = 0, end; (end = out.find('\0', start)) != std::string::npos; start = end + 1)
     args.push_back(out.substr(start, end - start));
   std::vector<std::string> want{"--config", "/etc/xraybake/init.conf", "--", "dotnet", "App.dll", kNasty};
   EXPECT_EQ(args, want);
   // Arguments given to the script replace the default command.
-  out = run(path.string() + " " + shell_quote(kNasty), &status);
+  out = test::run_command({path.string(), kNasty}).out;
   EXPECT_EQ(out, std::string("--config\0/etc/xraybake/init.conf\0--\0", 36) + kNasty + std::string(1, '\0'));
 }
 
@@ -209,26 +190,26 @@ TEST(Render, ServiceLayerFiles) {
 }
 
 TEST(Render, TemplatesDirOverridesOneTemplate) {
-  TempDir tmp;
-  write_file_atomic(tmp.path / "Dockerfile.mustache", "FROM {{{from}}}\nENV X={{value_that_is_missing}}\n");
+  test::TempDir tmp;
+  write_file_atomic(tmp.path() / "Dockerfile.mustache", "FROM {{{from}}}\nENV X={{value_that_is_missing}}\n");
   RenderOptions options;
-  options.templates_dir = tmp.path.string();
+  options.templates_dir = tmp.path().string();
   EXPECT_EQ(render_dockerfile(sample(), options), "FROM oci:/src/orders/build/app-oci:latest\nENV X=\n");
   // The others still come from the embedded copies.
   EXPECT_TRUE(render_entrypoint(sample(), options).starts_with("#!/bin/sh\n"));
-  write_file_atomic(tmp.path / "ecs-task-definition.json.mustache", "{\"image\": {{{image}}}");
+  write_file_atomic(tmp.path() / "ecs-task-definition.json.mustache", "{\"image\": {{{image}}}");
   EXPECT_THROW(render_ecs_task_definition(sample(), options), Error);
-  write_file_atomic(tmp.path / "init.conf.mustache", "{{#unclosed}}");
+  write_file_atomic(tmp.path() / "init.conf.mustache", "{{#unclosed}}");
   EXPECT_THROW(render_init_conf(sample(), options), Error);
 }
 
 TEST(Render, WriteTextOutputs) {
-  TempDir tmp;
-  write_text_outputs(sample(), tmp.path, {});
+  test::TempDir tmp;
+  write_text_outputs(sample(), tmp.path(), {});
   for (auto name : {"Dockerfile", "docker-entrypoint.sh", "ecs-task-definition.json", "cfg.yaml"})
-    EXPECT_TRUE(fs::is_regular_file(tmp.path / name)) << name;
-  EXPECT_EQ(fs::status(tmp.path / "docker-entrypoint.sh").permissions(), fs::perms(0755));
-  EXPECT_EQ(fs::status(tmp.path / "Dockerfile").permissions(), fs::perms(0644));
+    EXPECT_TRUE(fs::is_regular_file(tmp.path() / name)) << name;
+  EXPECT_EQ(fs::status(tmp.path() / "docker-entrypoint.sh").permissions(), fs::perms(0755));
+  EXPECT_EQ(fs::status(tmp.path() / "Dockerfile").permissions(), fs::perms(0644));
 }
 
 TEST(Escape, ShellQuote) {
