@@ -75,8 +75,10 @@ inline void write_file(const fs::path& p, const std::string& text) {
 inline std::vector<json> read_jsonl(const fs::path& p) {
   std::vector<json> out;
   std::ifstream in(p);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);  // a line being written is skipped
+    if (!j.is_discarded()) out.push_back(std::move(j));
+  }
   return out;
 }
 
