@@ -16,6 +16,7 @@ PACKAGES=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
   gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
   tini dumb-init hyperfine jq python3 openssl
+  musl-tools musl-dev musl-dev:arm64
 )
 
 setup() {
@@ -27,6 +28,10 @@ setup() {
     echo "dev.sh: installing ${missing[*]}"
     local sudo=""
     [[ $(id -u) -eq 0 ]] || sudo=sudo
+    # musl-dev:arm64 (the arm64 supervisor's libc) needs Debian's arm64 archive.
+    if [[ " ${missing[*]} " == *":arm64 "* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      $sudo dpkg --add-architecture arm64
+    fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi

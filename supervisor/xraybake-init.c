@@ -1,12 +1,732 @@
-/* Placeholder until the supervisor lands: a plain exec of the app. */
+/*
+ * xraybake-init: PID 1 (or child subreaper) for a container that runs an app
+ * together with a sidecar daemon (the AWS X-Ray daemon).
+ *
+ *   start-up   daemon first; the app once the daemon's UDP address is bound
+ *              (polled in /proc/net/udp{,6}) or after --ready-timeout (warning)
+ *   running    every signal but SIGCHLD is forwarded to the app; zombies are
+ *              reaped; a dead daemon is restarted with exponential backoff
+ *   stopping   on SIGTERM/SIGINT or when the app exits: the app stops first
+ *              (SIGKILL at stop-timeout - flush-grace - margin), then the daemon
+ *              gets SIGTERM and flush-grace, then SIGKILL for everything left
+ *   exit       the app's exit code, or 128+signal
+ *
+ * One event loop: every signal is blocked and read from a signalfd; poll()
+ * sleeps with no timeout unless a deadline is pending, so an idle supervisor
+ * never wakes up. Signals that arrive before the app exists are kept.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#ifndef XRAYBAKE_VERSION
+#define XRAYBAKE_VERSION "dev"
+#endif
+
+#define MAX_DAEMON_ARGS 64
+#define FIRST_BACKOFF_MS 100
+#define STABLE_MS 10000  /* a daemon up this long resets the backoff */
+#define READY_POLL_MS 10
+#define EXIT_USAGE 2
+
+/* ---- options ------------------------------------------------------------ */
+
+static struct {
+  const char *daemon;
+  char *daemon_args[MAX_DAEMON_ARGS + 2]; /* [0] = daemon, NULL-terminated */
+  int n_daemon_args;
+  int cli_daemon_args;  /* the command line replaces the file's daemon-args */
+  const char *ready_udp;
+  long long ready_timeout, flush_grace, stop_timeout, max_backoff; /* ms */
+  const char *daemon_log;
+  int verbosity; /* 0 quiet, 1 normal, 2 verbose */
+} opt = {
+  .ready_udp = "127.0.0.1:2000",
+  .ready_timeout = 5000, .flush_grace = 5000, .stop_timeout = 30000,
+  .max_backoff = 30000, .verbosity = 1,
+};
+
+static void logmsg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void logmsg(int level, const char *fmt, ...) {
+  if (level > opt.verbosity) return;
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "xraybake-init: ");
+  va_list ap;
+  va_start(ap, fmt);
+  int m = vsnprintf(buf + n, sizeof buf - n - 1, fmt, ap);
+  va_end(ap);
+  n = m < 0 ? n : (n + m > (int)sizeof buf - 2 ? (int)sizeof buf - 2 : n + m);
+  buf[n++] = '\n';
+  ssize_t w = write(STDERR_FILENO, buf, n); /* nowhere to report a failure */
+  (void)w;
+}
+#define ERR(...) logmsg(0, __VA_ARGS__)
+#define INFO(...) logmsg(1, __VA_ARGS__)
+#define DEBUG(...) logmsg(2, __VA_ARGS__)
+
+static const char *signame(int sig) {
+  static const char *const names[] = {
+    [SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT", [SIGILL] = "ILL",
+    [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT", [SIGBUS] = "BUS", [SIGFPE] = "FPE",
+    [SIGKILL] = "KILL", [SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
+    [SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM", [SIGSTKFLT] = "STKFLT",
+    [SIGCHLD] = "CHLD", [SIGCONT] = "CONT", [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",
+    [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU", [SIGURG] = "URG", [SIGXCPU] = "XCPU",
+    [SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH",
+    [SIGIO] = "IO", [SIGPWR] = "PWR", [SIGSYS] = "SYS",
+  };
+  static char buf[24];
+  if (sig > 0 && sig < (int)(sizeof names / sizeof *names) && names[sig])
+    snprintf(buf, sizeof buf, "SIG%s", names[sig]);
+  else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+    snprintf(buf, sizeof buf, "SIGRTMIN+%d", sig - SIGRTMIN);
+  else
+    snprintf(buf, sizeof buf, "signal %d", sig);
+  return buf;
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+    "usage: xraybake-init [OPTIONS] [--] APP [ARGS...]\n"
+    "Runs APP as PID 1 (or as a child subreaper) with an optional daemon beside it:\n"
+    "the daemon starts first, the app once the daemon's UDP port is bound; signals go\n"
+    "to the app; zombies are reaped; on stop the app stops first, then the daemon.\n\n"
+    "  --config FILE          read options from FILE (key = value, # comments)\n"
+    "  --daemon PATH          the daemon binary (absent: plain init)\n"
+    "  --daemon-arg ARG       one argument for the daemon (repeat)\n"
+    "  --ready-udp HOST:PORT  start the app once this UDP address is bound\n"
+    "                         (default 127.0.0.1:2000; 'none': do not wait)\n"
+    "  --ready-timeout DUR    wait at most this long for it (5s)\n"
+    "  --flush-grace DUR      the daemon's flush time after the app stopped (5s)\n"
+    "  --stop-timeout DUR     the whole stop budget (30s)\n"
+    "  --max-backoff DUR      cap of the daemon restart backoff (30s)\n"
+    "  --daemon-log PATH      daemon stdout/stderr to PATH (default: ours)\n"
+    "  -v, --verbose          more log lines;  -q, --quiet  only warnings and errors\n"
+    "  -h, --help             this text;  --version  the version\n"
+    "DUR is a number with ms, s or m. Exit status: the app's, or 128+signal;\n"
+    "126/127 when the app cannot be executed; 2 for bad options.\n");
+}
+
+static int parse_duration(const char *s, long long *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || v < 0 || v > 1e9) return -1;
+  double mult;
+  if (!strcmp(end, "ms")) mult = 1;
+  else if (!strcmp(end, "s")) mult = 1000;
+  else if (!strcmp(end, "m")) mult = 60000;
+  else if (!*end && v == 0) mult = 0;
+  else return -1;
+  *out = (long long)(v * mult + 0.5);
+  return 0;
+}
+
+static int parse_bool(const char *s) {
+  if (!*s || !strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1")) return 1;
+  if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0")) return 0;
+  return -1;
+}
+
+enum { O_CONFIG, O_DAEMON, O_DAEMON_ARG, O_READY_UDP, O_READY_TIMEOUT, O_FLUSH_GRACE,
+       O_STOP_TIMEOUT, O_MAX_BACKOFF, O_DAEMON_LOG, O_VERBOSE, O_QUIET, O_HELP, O_VERSION };
+static const struct { const char *name; int id, has_arg; } options[] = {
+  {"config", O_CONFIG, 1}, {"daemon", O_DAEMON, 1}, {"daemon-arg", O_DAEMON_ARG, 1},
+  {"ready-udp", O_READY_UDP, 1}, {"ready-timeout", O_READY_TIMEOUT, 1},
+  {"flush-grace", O_FLUSH_GRACE, 1}, {"stop-timeout", O_STOP_TIMEOUT, 1},
+  {"max-backoff", O_MAX_BACKOFF, 1}, {"daemon-log", O_DAEMON_LOG, 1},
+  {"verbose", O_VERBOSE, 0}, {"quiet", O_QUIET, 0}, {"help", O_HELP, 0},
+  {"version", O_VERSION, 0},
+};
+
+static int find_option(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len)) return (int)i;
+  return -1;
+}
+
+/* Applies one option; `where` names the source for error messages. */
+static int apply_option(int id, char *val, const char *where, int from_cli) {
+  long long *dur = NULL;
+  switch (id) {
+  case O_CONFIG: return 0; /* handled before everything else */
+  case O_DAEMON: opt.daemon = *val ? val : NULL; return 0;
+  case O_DAEMON_ARG:
+    if (from_cli && !opt.cli_daemon_args) opt.cli_daemon_args = 1, opt.n_daemon_args = 0;
+    if (opt.n_daemon_args >= MAX_DAEMON_ARGS) {
+      ERR("%s: more than %d daemon-arg values", where, MAX_DAEMON_ARGS);
+      return -1;
+    }
+    opt.daemon_args[1 + opt.n_daemon_args++] = val;
+    return 0;
+  case O_READY_UDP: opt.ready_udp = val; return 0;
+  case O_READY_TIMEOUT: dur = &opt.ready_timeout; break;
+  case O_FLUSH_GRACE: dur = &opt.flush_grace; break;
+  case O_STOP_TIMEOUT: dur = &opt.stop_timeout; break;
+  case O_MAX_BACKOFF: dur = &opt.max_backoff; break;
+  case O_DAEMON_LOG: opt.daemon_log = *val ? val : NULL; return 0;
+  case O_VERBOSE: case O_QUIET: {
+    int b = val ? parse_bool(val) : 1;
+    if (b < 0) { ERR("%s: expected true or false, got '%s'", where, val); return -1; }
+    if (b) opt.verbosity = id == O_VERBOSE ? 2 : 0;
+    return 0;
+  }
+  case O_HELP: usage(stdout); exit(0);
+  case O_VERSION: printf("xraybake-init %s\n", XRAYBAKE_VERSION); exit(0);
+  }
+  if (parse_duration(val, dur) < 0) {
+    ERR("%s: bad duration '%s' (use e.g. 500ms, 5s, 1m)", where, val);
+    return -1;
+  }
+  return 0;
+}
+
+/* key = value lines, # comments; keys are the long options. */
+static int load_config(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    ERR("cannot read config %s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  char *buf = malloc(st.st_size + 1); /* kept: option values point into it */
+  ssize_t n = buf ? read(fd, buf, st.st_size) : -1;
+  int saved = errno;
+  close(fd);
+  if (n < 0) { ERR("cannot read config %s: %s", path, strerror(saved)); return -1; }
+  buf[n] = 0;
+  int lineno = 0;
+  for (char *line = buf, *next; line; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    lineno++;
+    char where[300];
+    snprintf(where, sizeof where, "%s:%d", path, lineno);
+    char *hash = strchr(line, '#');
+    if (hash) *hash = 0;
+    char *key = line + strspn(line, " \t\r");
+    char *end = key + strlen(key);
+    while (end > key && strchr(" \t\r", end[-1])) *--end = 0;
+    if (!*key) continue;
+    char *eq = strchr(key, '=');
+    char *val = NULL;
+    size_t klen = strlen(key);
+    if (eq) {
+      klen = eq - key;
+      while (klen && strchr(" \t", key[klen - 1])) klen--;
+      val = eq + 1 + strspn(eq + 1, " \t");
+    }
+    int i = find_option(key, klen);
+    if (i < 0 || options[i].id == O_CONFIG || options[i].id == O_HELP || options[i].id == O_VERSION) {
+      ERR("%s: unknown key '%.*s' (see xraybake-init --help)", where, (int)klen, key);
+      return -1;
+    }
+    if (options[i].has_arg && !val) { ERR("%s: '%s' needs '= value'", where, options[i].name); return -1; }
+    if (apply_option(options[i].id, val, where, 0) < 0) return -1;
+  }
+  return 0;
+}
+
+/* Returns the index of the app's argv, or -1 after an error message. */
+static int parse_args(int argc, char **argv) {
+  for (int pass = 0; pass < 2; pass++) {  /* pass 0: --config only */
+    for (int i = 1; i < argc; i++) {
+      char *a = argv[i];
+      if (!strcmp(a, "--")) { if (pass) return i + 1 < argc ? i + 1 : -1; break; }
+      if (a[0] != '-' || !a[1]) { if (pass) return i; break; }
+      int idx;
+      char *val = NULL;
+      if (!strcmp(a, "-v")) idx = find_option("verbose", 7);
+      else if (!strcmp(a, "-q")) idx = find_option("quiet", 5);
+      else if (!strcmp(a, "-h")) idx = find_option("help", 4);
+      else if (a[1] == '-') {
+        char *eq = strchr(a + 2, '=');
+        idx = find_option(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+        if (eq) val = eq + 1;
+      } else idx = -1;
+      if (idx < 0) { ERR("unknown option '%s' (see --help)", a); return -2; }
+      if (options[idx].has_arg && !val) {
+        if (i + 1 >= argc) { ERR("option '%s' needs a value", a); return -2; }
+        val = argv[++i];
+      } else if (!options[idx].has_arg && val) {
+        ERR("option '--%s' takes no value", options[idx].name); return -2;
+      }
+      if (pass == 0) {
+        if (options[idx].id == O_CONFIG && load_config(val) < 0) return -2;
+        if (options[idx].id == O_HELP || options[idx].id == O_VERSION) apply_option(options[idx].id, NULL, a, 1);
+      } else if (apply_option(options[idx].id, val, a, 1) < 0) return -2;
+    }
+  }
+  return -1;
+}
+
+/* ---- the UDP readiness check -------------------------------------------- */
+
+static struct { int family; uint32_t addr[4]; unsigned port; } ready;
+
+static int parse_ready_udp(const char *s) {
+  char host[64];
+  const char *colon = strrchr(s, ':');
+  if (!colon || colon - s >= (long)sizeof host) return -1;
+  memcpy(host, s, colon - s);
+  host[colon - s] = 0;
+  char *end;
+  unsigned long port = strtoul(colon + 1, &end, 10);
+  if (*end || !colon[1] || port == 0 || port > 65535) return -1;
+  ready.port = port;
+  size_t hl = strlen(host);
+  if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+    host[hl - 1] = 0;
+    ready.family = AF_INET6;
+    return inet_pton(AF_INET6, host + 1, ready.addr) == 1 ? 0 : -1;
+  }
+  ready.family = AF_INET;
+  if (!*host) return 0; /* ":2000" means any address */
+  if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
+  return inet_pton(AF_INET, host, ready.addr) == 1 ? 0 : -1;
+}
+
+/* Parses "ADDR:PORT" of a /proc/net/udp{,6} line; the kernel prints each
+ * 32-bit word of the address as a native integer in hex. */
+static int udp_line_matches(const char *p, int words) {
+  uint32_t a[4] = {0};
+  for (int w = 0; w < words; w++) {
+    char word[9];
+    memcpy(word, p, 8);
+    word[8] = 0;
+    a[w] = (uint32_t)strtoul(word, NULL, 16);
+    p += 8;
+  }
+  if (*p != ':' || strtoul(p + 1, NULL, 16) != ready.port) return 0;
+  int any = 1, same = 1;
+  for (int w = 0; w < words; w++) any &= a[w] == 0;
+  if (words == 1) same = a[0] == ready.addr[0] && ready.family == AF_INET;
+  else for (int w = 0; w < 4; w++) same &= a[w] == ready.addr[w];
+  if (words == 4 && ready.family == AF_INET) /* ::ffff:a.b.c.d */
+    same = a[0] == 0 && a[1] == 0 && a[2] == htonl(0xffff) && a[3] == ready.addr[0];
+  return any || same;
+}
+
+static int udp_file_has(const char *path, int words) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0; /* no IPv6 in this kernel */
+  char buf[4096];
+  size_t have = 0;
+  int found = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += n;
+    buf[have] = 0;
+    char *line = buf, *nl;
+    while ((nl = strchr(line, '\n'))) {
+      *nl = 0;
+      char *colon = strchr(line, ':'); /* "  sl: local_address ..." */
+      if (colon && strlen(colon) > 2 + 8 * (size_t)words && udp_line_matches(colon + 2, words)) found = 1;
+      line = nl + 1;
+    }
+    have = buf + have - line;
+    memmove(buf, line, have);
+    if (found || have == sizeof buf - 1) break;
+  }
+  close(fd);
+  return found;
+}
+
+static int udp_bound(void) {
+  return udp_file_has("/proc/net/udp", 1) || udp_file_has("/proc/net/udp6", 4);
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+enum phase { STARTING, RUNNING, STOPPING_APP, STOPPING_DAEMON, DONE };
+static struct {
+  enum phase phase;
+  pid_t app, daemon;        /* > 0 while running */
+  int app_stopped, app_killed;
+  int exit_code;
+  uint64_t pending;         /* bit sig-1: signals that arrived before the app */
+  long long pending_deadline;
+  long long t0, ready_deadline, next_ready_poll, app_kill_at, daemon_kill_at;
+  long long daemon_restart_at, daemon_started_at, backoff;
+  int daemon_restarts;
+  int daemon_log_fd;
+} st = { .daemon_log_fd = -1, .backoff = FIRST_BACKOFF_MS };
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail with a valid clock */
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void child_fail(int pipefd, int err, int code) {
+  ssize_t w = write(pipefd, &err, sizeof err);
+  (void)w;
+  _exit(code);
+}
+
+/* fork + exec; the child reports an exec failure's errno over a CLOEXEC pipe,
+ * so the parent knows at once whether the program runs. Returns the pid, or
+ * -1 (fork failed) with *err set; *err != 0 after a failed exec. */
+static pid_t spawn(char **argv, int is_daemon, int *err) {
+  int p[2];
+  *err = 0;
+  if (pipe2(p, O_CLOEXEC) < 0) { *err = errno; return -1; }
+  pid_t pid = fork();
+  if (pid < 0) { *err = errno; close(p[0]); close(p[1]); return -1; }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) child_fail(p[1], errno, 126);
+    if (is_daemon) {
+      /* Own session: a terminal's ^C must not reach the daemon before the app stops. */
+      if (setsid() < 0) child_fail(p[1], errno, 126);
+      int null = open("/dev/null", O_RDONLY);
+      if (null < 0 || dup2(null, STDIN_FILENO) < 0) child_fail(p[1], errno, 126);
+      if (null != STDIN_FILENO) close(null);
+      if (st.daemon_log_fd >= 0 && (dup2(st.daemon_log_fd, STDOUT_FILENO) < 0 ||
+                                    dup2(st.daemon_log_fd, STDERR_FILENO) < 0))
+        child_fail(p[1], errno, 126);
+    } else {
+      /* Own process group, in the terminal's foreground if we have one, so a
+       * ^C reaches the app once (not again through us) and never the daemon. */
+      pid_t our_group = getpgrp();
+      if (setpgid(0, 0) < 0) child_fail(p[1], errno, 126);
+      if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == our_group) {
+        void (*ttou)(int) = signal(SIGTTOU, SIG_IGN);
+        if (tcsetpgrp(STDIN_FILENO, getpid()) < 0) child_fail(p[1], errno, 126);
+        signal(SIGTTOU, ttou);
+      }
+    }
+    execvp(argv[0], argv);
+    child_fail(p[1], errno, errno == ENOENT ? 127 : 126);
+  }
+  close(p[1]);
+  ssize_t n;
+  do n = read(p[0], err, sizeof *err); while (n < 0 && errno == EINTR);
+  if (n != sizeof *err) *err = 0;
+  close(p[0]);
+  return pid;
+}
+
+static void start_daemon(void) {
+  int err;
+  st.daemon_restart_at = 0;
+  pid_t pid = spawn(opt.daemon_args, 1, &err);
+  st.daemon_started_at = now_ms();
+  if (pid < 0) {
+    ERR("cannot fork the daemon: %s", strerror(err));
+    st.daemon_restart_at = st.daemon_started_at + st.backoff; /* try again later */
+    return;
+  }
+  st.daemon = pid;
+  if (err) ERR("cannot execute daemon %s: %s", opt.daemon, strerror(err));
+  else if (st.daemon_restarts) INFO("restarted daemon %s (pid %d, restart %d)", opt.daemon, pid, st.daemon_restarts);
+  else INFO("started daemon %s (pid %d)", opt.daemon, pid);
+}
+
+static void signal_to(pid_t pid, int sig, const char *who) {
+  if (kill(pid, sig) < 0 && errno != ESRCH) ERR("cannot send %s to the %s: %s", signame(sig), who, strerror(errno));
+}
+
+static void start_app(char **argv) {
+  int err;
+  pid_t pid = spawn(argv, 0, &err);
+  if (pid < 0) {
+    ERR("cannot fork the app: %s", strerror(err));
+    st.exit_code = 126;
+    return;
+  }
+  st.app = pid;
+  if (err) {
+    ERR("cannot execute %s: %s (exit %d)", argv[0], strerror(err), err == ENOENT ? 127 : 126);
+    return;
+  }
+  INFO("started %s (pid %d)", argv[0], pid);
+  st.pending_deadline = now_ms() + opt.ready_timeout;
+}
+
+/* A signal that arrived during start-up goes to the app once the app can take
+ * it: caught, blocked or ignored (per /proc/PID/status), so that a fresh app
+ * is not killed by, say, a SIGHUP it is about to handle; after ready-timeout
+ * it goes anyway. Returns whether some are still waiting. */
+static int deliver_pending(long long now) {
+  uint64_t takes = 0;
+  char path[32], buf[2048];
+  snprintf(path, sizeof path, "/proc/%d/status", st.app);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  if (n > 0) {
+    buf[n] = 0;
+    static const char *const masks[] = {"\nSigBlk:", "\nSigIgn:", "\nSigCgt:"};
+    for (int i = 0; i < 3; i++) {
+      const char *m = strstr(buf, masks[i]);
+      if (m) takes |= strtoull(m + strlen(masks[i]), NULL, 16);
+    }
+  }
+  for (int sig = 1; sig <= 64; sig++) {
+    uint64_t bit = 1ULL << (sig - 1);
+    if (!(st.pending & bit) || (!(takes & bit) && now < st.pending_deadline)) continue;
+    INFO("forwarding %s received during start-up to the app (pid %d)", signame(sig), st.app);
+    signal_to(st.app, sig, "app");
+    st.pending &= ~bit;
+  }
+  return st.pending != 0;
+}
+
+static void begin_daemon_stop(long long now) {
+  st.phase = STOPPING_DAEMON;
+  st.daemon_restart_at = 0;
+  if (st.daemon > 0) {
+    INFO("stopping daemon (pid %d): SIGTERM, flush grace %lldms", st.daemon, opt.flush_grace);
+    signal_to(st.daemon, SIGTERM, "daemon");
+    st.daemon_kill_at = now + opt.flush_grace;
+  }
+}
+
+/* The app's share of the stop budget: what the daemon's flush leaves, less a
+ * margin for our own scheduling. */
+static long long app_budget(void) {
+  long long margin = opt.stop_timeout / 20 < 500 ? opt.stop_timeout / 20 : 500;
+  long long left = opt.stop_timeout - margin - (opt.daemon ? opt.flush_grace : 0);
+  return left > 0 ? left : 0;
+}
+
+static void on_signal(int sig, long long now) {
+  int stop = sig == SIGTERM || sig == SIGINT;
+  switch (st.phase) {
+  case STARTING:
+    if (stop) {
+      INFO("received %s during start-up: not starting the app", signame(sig));
+      st.exit_code = 128 + sig;
+      begin_daemon_stop(now);
+    } else {
+      DEBUG("received %s during start-up: kept for the app", signame(sig));
+      if (sig <= 64) st.pending |= 1ULL << (sig - 1);
+    }
+    return;
+  case RUNNING:
+  case STOPPING_APP:
+    if (st.app <= 0) break;
+    if (stop && st.phase == RUNNING) {
+      INFO("received %s: forwarding to the app (pid %d), SIGKILL in %lldms", signame(sig), st.app, app_budget());
+      st.phase = STOPPING_APP;
+      st.app_kill_at = now + app_budget();
+    } else {
+      DEBUG("forwarding %s to the app (pid %d)", signame(sig), st.app);
+    }
+    signal_to(st.app, sig, "app");
+    if (stop && st.app_stopped) signal_to(st.app, SIGCONT, "app"); /* a stopped app could not act on it */
+    return;
+  default:
+    break;
+  }
+  DEBUG("received %s with no app to forward it to", signame(sig));
+}
+
+static const char *describe(int status, char *buf, size_t n) {
+  if (WIFSIGNALED(status)) snprintf(buf, n, "was killed by %s", signame(WTERMSIG(status)));
+  else snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
+  return buf;
+}
+
+static void reap(long long now) {
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG | WUNTRACED | WCONTINUED);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0 && errno != ECHILD) ERR("waitpid: %s", strerror(errno));
+    if (pid <= 0) return;
+    char what[64];
+    if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
+      if (pid == st.app) st.app_stopped = WIFSTOPPED(status);
+      continue;
+    }
+    if (pid == st.app) {
+      st.app = 0;
+      st.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+      INFO("app (pid %d) %s", pid, describe(status, what, sizeof what));
+    } else if (pid == st.daemon) {
+      st.daemon = 0;
+      if (st.phase >= STOPPING_DAEMON) {
+        INFO("daemon (pid %d) %s", pid, describe(status, what, sizeof what));
+        continue;
+      }
+      if (now - st.daemon_started_at >= STABLE_MS) st.backoff = FIRST_BACKOFF_MS;
+      INFO("daemon (pid %d) %s after %lldms; restarting in %lldms", pid,
+           describe(status, what, sizeof what), now - st.daemon_started_at, st.backoff);
+      st.daemon_restart_at = now + st.backoff;
+      st.daemon_restarts++;
+      st.backoff = st.backoff * 2 > opt.max_backoff ? opt.max_backoff : st.backoff * 2;
+      if (st.backoff < 1) st.backoff = 1;
+    } else {
+      DEBUG("reaped orphan pid %d (%s)", pid, describe(status, what, sizeof what));
+    }
+  }
+}
+
+/* SIGKILL whatever is left: as PID 1 the whole namespace; as a subreaper our
+ * children, over and over, as their orphans become ours. */
+static void kill_everything_left(void) {
+  if (getpid() == 1) {
+    if (kill(-1, SIGKILL) < 0 && errno != ESRCH) ERR("kill(-1): %s", strerror(errno));
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
+    return;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", getpid());
+  for (int round = 0; round < 1000; round++) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { while (waitpid(-1, NULL, WNOHANG) > 0) {} return; }
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    int killed = 0;
+    for (char *p = buf, *end; *p; p = end) {
+      long pid = strtol(p, &end, 10);
+      if (end == p) break;
+      if (pid > 0 && kill(pid, SIGKILL) == 0) killed++;
+    }
+    if (!killed) return;
+    if (round == 0) INFO("killing %d process(es) left", killed);
+    if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD) return;
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+  }
+}
+
+/* Moves the state machine on; returns the next deadline (0: none). */
+static long long step(char **app_argv, long long now) {
+  if (st.daemon_restart_at && now >= st.daemon_restart_at && st.phase < STOPPING_DAEMON) start_daemon();
+  if (st.phase == STARTING) {
+    int go = 1;
+    if (!ready.port) {
+    } else if (udp_bound()) {
+      INFO("daemon ready: %s bound after %lldms", opt.ready_udp, now - st.t0);
+    } else if (now >= st.ready_deadline) {
+      ERR("warning: %s not bound after %lldms (ready-timeout); starting the app anyway",
+          opt.ready_udp, opt.ready_timeout);
+    } else {
+      go = 0;
+      st.next_ready_poll = now + READY_POLL_MS;
+    }
+    if (go) {
+      st.phase = RUNNING;
+      start_app(app_argv);
+    }
+  }
+  int pending = st.app > 0 && st.pending && deliver_pending(now);
+  if (st.phase == RUNNING && st.app <= 0) begin_daemon_stop(now);
+  if (st.phase == STOPPING_APP && st.app <= 0) begin_daemon_stop(now);
+  if (st.phase == STOPPING_APP && !st.app_killed && now >= st.app_kill_at) {
+    ERR("app (pid %d) still running after %lldms: SIGKILL", st.app, app_budget());
+    signal_to(-st.app, SIGKILL, "app");
+    signal_to(st.app, SIGKILL, "app");
+    st.app_killed = 1;
+  }
+  if (st.phase == STOPPING_DAEMON) {
+    if (st.daemon > 0 && now >= st.daemon_kill_at) {
+      ERR("daemon (pid %d) still running after the flush grace: SIGKILL", st.daemon);
+      signal_to(st.daemon, SIGKILL, "daemon");
+      st.daemon = 0;
+    }
+    if (st.daemon <= 0) {
+      kill_everything_left();
+      st.phase = DONE;
+      return 0;
+    }
+  }
+  long long next = 0;
+#define EARLIEST(t) if ((t) && (!next || (t) < next)) next = (t)
+  if (st.phase < STOPPING_DAEMON) EARLIEST(st.daemon_restart_at);
+  if (st.phase == STARTING) { EARLIEST(st.next_ready_poll); EARLIEST(st.ready_deadline); }
+  if (pending) EARLIEST(now + READY_POLL_MS);
+  if (st.phase == STOPPING_APP && !st.app_killed) EARLIEST(st.app_kill_at);
+  if (st.phase == STOPPING_DAEMON) EARLIEST(st.daemon_kill_at);
+  return next;
+}
+
 int main(int argc, char **argv) {
-  int i = 1;
-  while (i < argc && argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2] != 0) i++;
-  if (i < argc && argv[i][0] == '-' && argv[i][1] == '-') i++;
-  if (i >= argc) { fprintf(stderr, "xraybake-init: usage: xraybake-init [OPTIONS] -- APP [ARGS...]\n"); return 2; }
-  execvp(argv[i], argv + i);
-  perror("xraybake-init: exec");
-  return 127;
+  int app_i = parse_args(argc, argv);
+  if (app_i < 0) {
+    if (app_i == -1) ERR("no app to run: usage: xraybake-init [OPTIONS] -- APP [ARGS...]");
+    return EXIT_USAGE;
+  }
+  if (opt.daemon && opt.ready_udp && strcmp(opt.ready_udp, "none") && *opt.ready_udp &&
+      parse_ready_udp(opt.ready_udp) < 0) {
+    ERR("bad ready-udp '%s' (use HOST:PORT, e.g. 127.0.0.1:2000, or none)", opt.ready_udp);
+    return EXIT_USAGE;
+  }
+  if (opt.daemon && opt.flush_grace >= opt.stop_timeout) {
+    ERR("warning: flush-grace %lldms >= stop-timeout %lldms; using half the stop-timeout",
+        opt.flush_grace, opt.stop_timeout);
+    opt.flush_grace = opt.stop_timeout / 2;
+  }
+  opt.daemon_args[0] = (char *)opt.daemon;
+  opt.daemon_args[1 + opt.n_daemon_args] = NULL;
+
+  /* Block every signal before the first fork: nothing is lost, and as PID 1
+   * blocked signals are queued rather than dropped. */
+  sigset_t all;
+  sigfillset(&all);
+  if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) { ERR("sigprocmask: %s", strerror(errno)); return 1; }
+  int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) { ERR("signalfd: %s", strerror(errno)); return 1; }
+  if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    ERR("warning: cannot become a child subreaper: %s", strerror(errno));
+
+  st.t0 = now_ms();
+  if (opt.daemon) {
+    if (opt.daemon_log) {
+      st.daemon_log_fd = open(opt.daemon_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (st.daemon_log_fd < 0)
+        ERR("warning: cannot open daemon-log %s: %s; the daemon logs to stderr", opt.daemon_log, strerror(errno));
+    }
+    st.phase = STARTING;
+    st.ready_deadline = st.t0 + opt.ready_timeout;
+    if (!ready.port) st.ready_deadline = st.t0; /* no readiness check */
+    start_daemon();
+  } else {
+    st.phase = RUNNING;
+    start_app(argv + app_i);
+  }
+
+  for (;;) {
+    long long now = now_ms();
+    long long next = step(argv + app_i, now);
+    if (st.phase == DONE) break;
+    int timeout = -1;  /* idle: sleep until a signal */
+    if (next) timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);
+    struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+    if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) { ERR("poll: %s", strerror(errno)); return 1; }
+    now = now_ms();
+    struct signalfd_siginfo si[16];
+    ssize_t n;
+    while ((n = read(sfd, si, sizeof si)) > 0)
+      for (size_t i = 0; i < (size_t)n / sizeof *si; i++)
+        if (si[i].ssi_signo != SIGCHLD) on_signal((int)si[i].ssi_signo, now);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) { ERR("read signalfd: %s", strerror(errno)); return 1; }
+    reap(now);
+  }
+  INFO("exiting with status %d", st.exit_code);
+  return st.exit_code;
 }

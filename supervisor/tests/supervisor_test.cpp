@@ -1,0 +1,507 @@
+// Drives the real static xraybake-init with real child processes: the fake
+// daemon and fake app log timestamped events (CLOCK_MONOTONIC, like
+// std::chrono::steady_clock) that the tests compare.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const std::string kInit = XB_INIT_AMD64;
+const std::string kDaemon = XB_FAKE_DAEMON;
+const std::string kApp = XB_FAKE_APP;
+
+long long now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+long long ms(long long ns) { return ns / 1000000; }
+
+bool in_ci() {
+  const char *ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+std::string slurp(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Event {
+  long long ns;
+  int pid;
+  std::string name;
+  long value;
+};
+
+std::vector<Event> events(const std::string &path) {
+  std::vector<Event> out;
+  std::ifstream in(path);
+  Event e;
+  while (in >> e.ns >> e.pid >> e.name >> e.value) out.push_back(e);
+  return out;
+}
+
+std::vector<Event> named(const std::string &path, const std::string &name) {
+  std::vector<Event> out;
+  for (auto &e : events(path))
+    if (e.name == name) out.push_back(e);
+  return out;
+}
+
+const Event *first(const std::vector<Event> &evs, const std::string &name, long value = -1) {
+  for (auto &e : evs)
+    if (e.name == name && (value < 0 || e.value == value)) return &e;
+  return nullptr;
+}
+
+bool wait_until(const std::function<bool()> &pred, std::chrono::milliseconds timeout = 10s) {
+  auto end = Clock::now() + timeout;
+  while (Clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
+bool has_event(const std::string &path, const std::string &name, long value = -1) {
+  auto evs = events(path);
+  return first(evs, name, value) != nullptr;
+}
+
+int free_udp_port() {
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr *>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  pid_t c;
+  while (in >> c) out.push_back(c);
+  return out;
+}
+
+char proc_state(pid_t pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+
+long ctxt_switches(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  long total = 0;
+  while (std::getline(in, line))
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+      total += std::stol(line.substr(line.find(':') + 1));
+  return total;
+}
+
+// A temporary directory per test with the log files in it.
+class Supervisor : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/xb-supervisor-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    err_ = dir_ + "/stderr";
+    dlog_ = dir_ + "/daemon.log";
+    alog_ = dir_ + "/app.log";
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (!HasFailure()) fs::remove_all(dir_);
+    else std::cerr << "supervisor stderr:\n" << slurp(err_) << "kept " << dir_ << "\n";
+  }
+
+  // Starts argv with stdout+stderr to err_; in a new PID namespace (as PID 1) if asked.
+  pid_t start(const std::vector<std::string> &argv, bool new_pidns = false) {
+    std::vector<char *> args;
+    for (auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    int out = open(err_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid_t pid = new_pidns ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0)) : fork();
+    if (pid == 0) {
+      dup2(out, 1);
+      dup2(out, 2);
+      int null = open("/dev/null", O_RDONLY);
+      dup2(null, 0);
+      execv(args[0], args.data());
+      _exit(120);
+    }
+    close(out);
+    pid_ = pid;
+    started_ns_ = now_ns();
+    return pid;
+  }
+
+  // The exit code (or 128+signal) of the supervisor; -1 after a timeout.
+  int wait_exit(std::chrono::milliseconds timeout = 20s) {
+    auto end = Clock::now() + timeout;
+    int status;
+    while (Clock::now() < end) {
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        exited_ns_ = now_ns();
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+    ADD_FAILURE() << "the supervisor did not exit in time";
+    return -1;
+  }
+
+  int run(const std::vector<std::string> &argv) {
+    start(argv);
+    return wait_exit();
+  }
+
+  std::vector<std::string> with_daemon(const std::vector<std::string> &daemon_args, const std::vector<std::string> &opts = {}) {
+    std::vector<std::string> v{kInit, "--daemon", kDaemon, "--daemon-arg", "--log", "--daemon-arg", dlog_};
+    for (auto &a : daemon_args) v.insert(v.end(), {"--daemon-arg", a});
+    v.insert(v.end(), opts.begin(), opts.end());
+    return v;
+  }
+  std::vector<std::string> plus_app(std::vector<std::string> v, const std::vector<std::string> &app_args) {
+    v.insert(v.end(), {"--", kApp, "--log", alog_});
+    v.insert(v.end(), app_args.begin(), app_args.end());
+    return v;
+  }
+  std::string stderr_text() { return slurp(err_); }
+
+  std::string dir_, err_, dlog_, alog_;
+  pid_t pid_ = -1;
+  long long started_ns_ = 0, exited_ns_ = 0;
+};
+
+TEST_F(Supervisor, VersionAndHelp) {
+  EXPECT_EQ(run({kInit, "--version"}), 0);
+  EXPECT_NE(stderr_text().find("xraybake-init 0.1"), std::string::npos);
+  EXPECT_EQ(run({kInit, "--help"}), 0);
+  for (const char *flag : {"--config", "--daemon", "--daemon-arg", "--ready-udp", "--ready-timeout", "--flush-grace",
+                           "--stop-timeout", "--max-backoff", "--daemon-log", "--verbose", "--quiet"})
+    EXPECT_NE(stderr_text().find(flag), std::string::npos) << flag;
+}
+
+TEST_F(Supervisor, BadUsageExits2WithAMessage) {
+  EXPECT_EQ(run({kInit, "--bogus", "--", "/bin/true"}), 2);
+  EXPECT_NE(stderr_text().find("xraybake-init: unknown option '--bogus'"), std::string::npos);
+  EXPECT_EQ(run({kInit, "--stop-timeout", "5 parsecs", "--", "/bin/true"}), 2);
+  EXPECT_NE(stderr_text().find("bad duration"), std::string::npos);
+  EXPECT_EQ(run({kInit}), 2);
+  EXPECT_NE(stderr_text().find("no app to run"), std::string::npos);
+  std::ofstream(dir_ + "/bad.conf") << "# comment\nstop-timeout = 5s\nstop-timeuot = 5s\n";
+  EXPECT_EQ(run({kInit, "--config", dir_ + "/bad.conf", "--", "/bin/true"}), 2);
+  EXPECT_NE(stderr_text().find(dir_ + "/bad.conf:3: unknown key 'stop-timeuot'"), std::string::npos);
+  EXPECT_EQ(run({kInit, "--config", dir_ + "/missing.conf", "--", "/bin/true"}), 2);
+}
+
+TEST_F(Supervisor, ExitStatusPassesThrough) {
+  for (int code = 0; code <= 255; code++) {
+    ASSERT_EQ(run({kInit, "-q", "--", kApp, "--exit", std::to_string(code)}), code) << code;
+  }
+}
+
+TEST_F(Supervisor, DeathBySignalGives128PlusN) {
+  for (int sig : {SIGHUP, SIGINT, SIGKILL, SIGSEGV, SIGUSR1, SIGTERM, SIGABRT})
+    EXPECT_EQ(run({kInit, "--", kApp, "--raise", std::to_string(sig)}), 128 + sig) << sig;
+}
+
+TEST_F(Supervisor, AppThatCannotBeExecutedGives127Or126) {
+  EXPECT_EQ(run({kInit, "--", dir_ + "/no-such-app"}), 127);
+  EXPECT_NE(stderr_text().find("xraybake-init: cannot execute " + dir_ + "/no-such-app: No such file or directory"),
+            std::string::npos);
+  std::ofstream(dir_ + "/not-executable") << "data\n";
+  EXPECT_EQ(run({kInit, "--", dir_ + "/not-executable"}), 126);
+  EXPECT_NE(stderr_text().find("Permission denied"), std::string::npos);
+}
+
+TEST_F(Supervisor, ForwardsEveryForwardableSignal) {
+  pid_t pid = start({kInit, "--", kApp, "--log", alog_, "--catch", "--sleep", "-1"});
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
+  std::vector<int> sigs;
+  for (int sig = 1; sig < 32; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGTERM && sig != SIGINT) sigs.push_back(sig);
+  for (int sig : {35, 40, 50, 64}) sigs.push_back(sig);  // real-time signals (above any libc's reserved ones)
+  sigs.push_back(SIGTERM);  // last: the app exits 0 on it (SIGINT too: StopOrder covers it)
+  for (int sig : sigs) {
+    ASSERT_EQ(kill(pid, sig), 0);
+    EXPECT_TRUE(wait_until([&] { return has_event(alog_, "signal", sig); })) << "signal " << sig << " not forwarded";
+  }
+  EXPECT_EQ(wait_exit(), 0);
+}
+
+// The app leaves orphaned grandchildren; they must become the supervisor's
+// children (PID 1 or subreaper) and be reaped when they exit.
+void check_orphans_reaped(pid_t sup, const std::string &alog) {
+  ASSERT_TRUE(wait_until([&] { return named(alog, "orphan").size() == 5; }));
+  EXPECT_TRUE(wait_until([&] { return children_of(sup).size() >= 6; }, 2s)) << "orphans were not reparented";
+  // Orphans exit after 800ms; then only the app is left, with no zombie.
+  EXPECT_TRUE(wait_until([&] { return children_of(sup).size() == 1; }, 5s)) << "zombies left";
+  for (pid_t c : children_of(sup)) EXPECT_NE(proc_state(c), 'Z');
+}
+
+TEST_F(Supervisor, ReapsOrphansAsSubreaper) {
+  pid_t pid = start({kInit, "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "800", "--sleep", "3000"});
+  check_orphans_reaped(pid, alog_);
+  EXPECT_EQ(wait_exit(), 0);
+  EXPECT_NE(first(events(alog_), "start", pid), nullptr);  // the app's parent is the supervisor
+}
+
+TEST_F(Supervisor, ReapsOrphansAsPid1) {
+  if (geteuid() != 0 && !in_ci()) GTEST_SKIP() << "needs root for a PID namespace";
+  pid_t pid = start({kInit, "-v", "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "800", "--sleep", "3000"},
+                    true);
+  ASSERT_GT(pid, 0) << "clone(CLONE_NEWPID): " << strerror(errno);
+  check_orphans_reaped(pid, alog_);
+  EXPECT_EQ(wait_exit(), 0);
+  EXPECT_NE(first(events(alog_), "start", 1), nullptr) << "the supervisor was not PID 1";
+  EXPECT_NE(stderr_text().find("reaped orphan"), std::string::npos);
+}
+
+TEST_F(Supervisor, StartsDaemonFirstAndAppOnceUdpIsBound) {
+  int port = free_udp_port();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  int code = run(plus_app(with_daemon({"--bind", addr, "--bind-delay", "400"}, {"--ready-udp", addr}),
+                          {"--check-udp", std::to_string(port), "--exit", "3"}));
+  EXPECT_EQ(code, 3);
+  auto d = events(dlog_), a = events(alog_);
+  ASSERT_TRUE(first(d, "start") && first(d, "bound") && first(a, "start") && first(a, "udp_taken"));
+  EXPECT_LT(first(d, "start")->ns, first(d, "bound")->ns);
+  EXPECT_LT(first(d, "bound")->ns, first(a, "start")->ns);
+  EXPECT_EQ(first(a, "udp_taken")->value, 1) << "the app started before the daemon bound its port";
+  EXPECT_NE(stderr_text().find("daemon ready: " + addr + " bound after"), std::string::npos);
+}
+
+TEST_F(Supervisor, ReadyTimeoutStartsTheAppWithAWarning) {
+  int port = free_udp_port();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  EXPECT_EQ(run(plus_app(with_daemon({}, {"--ready-udp", addr, "--ready-timeout", "300ms"}),
+                         {"--check-udp", std::to_string(port)})), 0);
+  auto d = events(dlog_), a = events(alog_);
+  ASSERT_TRUE(first(d, "start") && first(a, "start"));
+  EXPECT_GE(ms(first(a, "start")->ns - first(d, "start")->ns), 280);
+  EXPECT_EQ(first(a, "udp_taken")->value, 0);
+  EXPECT_NE(stderr_text().find("warning: " + addr + " not bound after 300ms (ready-timeout); starting the app anyway"),
+            std::string::npos);
+}
+
+TEST_F(Supervisor, ConfigFileSetsOptionsAndFlagsOverrideIt) {
+  int port = free_udp_port();
+  std::ofstream(dir_ + "/init.conf") << "# written by xraybake\n"
+                                     << "daemon = " << kDaemon << "\n"
+                                     << "daemon-arg = --log\n"
+                                     << "daemon-arg = " << dlog_ << "\n"
+                                     << "ready-udp = 127.0.0.1:" << port << "\n"
+                                     << "ready-timeout = 60s   # overridden below\n"
+                                     << "flush-grace = 1s\n\n  verbose = true\n";
+  auto t0 = Clock::now();
+  EXPECT_EQ(run({kInit, "--config", dir_ + "/init.conf", "--ready-timeout=200ms", "--", kApp, "--log", alog_}), 0);
+  EXPECT_LT(Clock::now() - t0, 20s);
+  EXPECT_TRUE(has_event(dlog_, "start"));
+  EXPECT_TRUE(has_event(alog_, "start"));
+  EXPECT_NE(stderr_text().find("not bound after 200ms"), std::string::npos);
+  EXPECT_NE(stderr_text().find("flush grace 1000ms"), std::string::npos);
+}
+
+TEST_F(Supervisor, RestartsAKilledDaemonWithBackoffAndLeavesTheAppAlone) {
+  pid_t pid = start(plus_app(with_daemon({}, {"--ready-udp", "none", "--max-backoff", "400ms"}),
+                             {"--catch", "--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
+  std::vector<long long> kills;
+  for (size_t k = 1; k <= 4; k++) {
+    ASSERT_TRUE(wait_until([&] { return named(dlog_, "start").size() == k; })) << "restart " << k;
+    pid_t daemon = named(dlog_, "start").back().pid;
+    kills.push_back(now_ns());
+    ASSERT_EQ(kill(daemon, SIGKILL), 0);
+  }
+  ASSERT_TRUE(wait_until([&] { return named(dlog_, "start").size() == 5; }));
+  auto starts = named(dlog_, "start");
+  const long long expected[] = {100, 200, 400, 400};  // doubling, capped by max-backoff
+  for (int k = 0; k < 4; k++) {
+    EXPECT_GE(ms(starts[k + 1].ns - kills[k]), expected[k] - 5) << "restart " << k + 1;
+    EXPECT_NE(stderr_text().find("was killed by SIGKILL after"), std::string::npos);
+    EXPECT_NE(stderr_text().find("restarting in " + std::to_string(expected[k]) + "ms"), std::string::npos);
+    EXPECT_NE(stderr_text().find("restarted daemon " + kDaemon + " (pid " + std::to_string(starts[k + 1].pid) +
+                                 ", restart " + std::to_string(k + 1) + ")"),
+              std::string::npos);
+  }
+  auto a = events(alog_);
+  EXPECT_EQ(a.size(), 1u) << "the app got a signal or restarted";
+  EXPECT_EQ(kill(a[0].pid, 0), 0) << "the app is not running";
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 0);
+}
+
+// The stop sequence: the app gets the signal first; the daemon gets SIGTERM
+// only after the app has exited, and its flush completes.
+class StopOrder : public Supervisor, public ::testing::WithParamInterface<int> {};
+
+TEST_P(StopOrder, AppStopsFirstThenTheDaemonFlushes) {
+  int sig = GetParam();
+  int port = free_udp_port();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  pid_t pid = start(plus_app(with_daemon({"--bind", addr, "--flush", "300"}, {"--ready-udp", addr}),
+                             {"--catch", "--term-delay", "300", "--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
+  long long t0 = now_ns();
+  ASSERT_EQ(kill(pid, sig), 0);
+  EXPECT_EQ(wait_exit(), 0);
+  auto a = events(alog_), d = events(dlog_);
+  ASSERT_TRUE(first(a, "signal", sig) && first(a, "exit")) << slurp(alog_);
+  ASSERT_TRUE(first(d, "signal", SIGTERM) && first(d, "exit")) << slurp(dlog_);
+  EXPECT_GE(first(a, "signal", sig)->ns, t0);
+  EXPECT_GE(first(d, "signal", SIGTERM)->ns, first(a, "exit")->ns) << "the daemon was stopped before the app exited";
+  EXPECT_EQ(named(dlog_, "signal").size(), 1u) << "the daemon got more than one signal";
+  EXPECT_GE(exited_ns_, first(d, "exit")->ns);
+  EXPECT_EQ(stderr_text().find("still running"), std::string::npos);
+}
+INSTANTIATE_TEST_SUITE_P(Supervisor, StopOrder, ::testing::Values(SIGTERM, SIGINT));
+
+TEST_F(Supervisor, AppExitingByItselfStopsTheDaemonAfterIt) {
+  EXPECT_EQ(run(plus_app(with_daemon({"--flush", "200"}, {"--ready-udp", "none"}), {"--sleep", "300", "--exit", "7"})), 7);
+  auto a = events(alog_), d = events(dlog_);
+  ASSERT_TRUE(first(a, "exit") && first(d, "signal", SIGTERM) && first(d, "exit"));
+  EXPECT_GE(first(d, "signal", SIGTERM)->ns, first(a, "exit")->ns);
+  EXPECT_GE(exited_ns_, first(d, "exit")->ns);
+}
+
+TEST_F(Supervisor, DaemonIgnoringTermGetsSigkillAfterFlushGrace) {
+  EXPECT_EQ(run(plus_app(with_daemon({"--ignore-term"}, {"--ready-udp", "none", "--flush-grace", "500ms"}),
+                         {"--sleep", "200"})), 0);
+  auto d = events(dlog_);
+  ASSERT_TRUE(first(d, "signal", SIGTERM));
+  EXPECT_EQ(first(d, "exit"), nullptr);
+  EXPECT_GE(ms(exited_ns_ - first(d, "signal", SIGTERM)->ns), 490);
+  EXPECT_NE(kill(first(d, "start")->pid, 0), 0) << "the daemon survived";
+  EXPECT_NE(stderr_text().find("still running after the flush grace: SIGKILL"), std::string::npos);
+}
+
+TEST_F(Supervisor, AppIgnoringTermIsKilledInTimeForTheDaemonsFlush) {
+  pid_t pid = start(plus_app(with_daemon({"--flush", "500"}, {"--ready-udp", "none", "--stop-timeout", "4s", "--flush-grace", "1500ms"}),
+                             {"--catch", "--ignore-term", "--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
+  long long t0 = now_ns();
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 128 + SIGKILL);
+  auto d = events(dlog_);
+  ASSERT_TRUE(first(d, "signal", SIGTERM) && first(d, "exit")) << "the daemon did not get its flush";
+  // The app's share: 4s - 1.5s flush - 0.2s margin.
+  EXPECT_GE(ms(first(d, "signal", SIGTERM)->ns - t0), 2200);
+  EXPECT_LT(ms(exited_ns_ - t0), 4000) << "the stop took longer than stop-timeout";
+  EXPECT_NE(stderr_text().find("still running after 2300ms: SIGKILL"), std::string::npos);
+}
+
+TEST_F(Supervisor, SigtermDuringStartupStartsNothingMore) {
+  pid_t pid = start(plus_app(with_daemon({}, {"--ready-timeout", "20s"}), {}));
+  ASSERT_TRUE(wait_until([&] { return has_event(dlog_, "start"); }));
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 143);
+  EXPECT_FALSE(fs::exists(alog_)) << "the app was started";
+  EXPECT_TRUE(has_event(dlog_, "signal", SIGTERM));
+  EXPECT_TRUE(has_event(dlog_, "exit"));
+  EXPECT_NE(stderr_text().find("received SIGTERM during start-up: not starting the app"), std::string::npos);
+}
+
+// Any other signal is kept, and delivered once the app catches, blocks or
+// ignores it (so a SIGHUP does not kill an app about to handle it)...
+TEST_F(Supervisor, OtherSignalsDuringStartupReachTheApp) {
+  int port = free_udp_port();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  pid_t pid = start(plus_app(with_daemon({"--bind", addr, "--bind-delay", "800"}, {"--ready-udp", addr}),
+                             {"--catch", "--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(dlog_, "start"); }));
+  ASSERT_EQ(kill(pid, SIGUSR1), 0);
+  ASSERT_EQ(kill(pid, SIGHUP), 0);
+  EXPECT_TRUE(wait_until([&] { return has_event(alog_, "signal", SIGUSR1) && has_event(alog_, "signal", SIGHUP); }));
+  EXPECT_FALSE(has_event(dlog_, "signal")) << "the daemon got a signal meant for the app";
+  auto a = events(alog_);
+  ASSERT_TRUE(first(a, "start") && first(a, "signal", SIGUSR1));
+  EXPECT_LT(ms(first(a, "signal", SIGUSR1)->ns - first(a, "start")->ns), 3000) << "waited for ready-timeout (5s)";
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 0);
+  EXPECT_NE(stderr_text().find("forwarding SIGUSR1 received during start-up"), std::string::npos);
+}
+
+// ...or after ready-timeout when the app never does: SIGUSR1 then kills it.
+TEST_F(Supervisor, SignalsDuringStartupGoToAnAppThatNeverCatchesThemAfterReadyTimeout) {
+  pid_t pid = start(plus_app(with_daemon({}, {"--ready-timeout", "400ms"}), {"--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(dlog_, "start"); }));
+  ASSERT_EQ(kill(pid, SIGUSR1), 0);
+  EXPECT_EQ(wait_exit(), 128 + SIGUSR1);
+  auto a = events(alog_), d = events(dlog_);
+  ASSERT_TRUE(first(a, "start") && first(d, "start"));
+  EXPECT_GE(ms(exited_ns_ - first(a, "start")->ns), 350) << "delivered before the app could take it";
+  auto ds = named(dlog_, "signal");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].value, SIGTERM);
+}
+
+TEST_F(Supervisor, NoWakeUpsWhileIdle) {
+  int port = free_udp_port();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  pid_t pid = start(plus_app(with_daemon({"--bind", addr}, {"--ready-udp", addr}), {"--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
+  std::this_thread::sleep_for(300ms);
+  long before = ctxt_switches(pid);
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(ctxt_switches(pid), before) << "the idle supervisor woke up";
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 143);
+}
+
+TEST_F(Supervisor, Arm64BinaryRunsUnderQemu) {
+  const std::string qemu = "/usr/bin/qemu-aarch64-static";
+  if (!fs::exists(qemu)) {
+    if (in_ci()) FAIL() << qemu << " missing (package qemu-user-static)";
+    GTEST_SKIP() << "qemu-user-static not installed";
+  }
+  const std::string init = XB_INIT_ARM64, app = XB_FAKE_APP_ARM64;
+  EXPECT_EQ(run({qemu, init, "--version"}), 0);
+  EXPECT_NE(stderr_text().find("xraybake-init 0.1"), std::string::npos);
+  // No binfmt_misc here: the arm64 supervisor runs the arm64 app through qemu too.
+  EXPECT_EQ(run({qemu, init, "--", qemu, app, "--exit", "42"}), 42);
+  EXPECT_EQ(run({qemu, init, "--", qemu, app, "--raise", "10"}), 128 + SIGUSR1);
+  pid_t pid = start({qemu, init, "--", qemu, app, "--log", alog_, "--catch", "--sleep", "-1"});
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }, 20s));
+  ASSERT_EQ(kill(pid, SIGUSR2), 0);
+  EXPECT_TRUE(wait_until([&] { return has_event(alog_, "signal", SIGUSR2); }));
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 0);
+}
+
+}  // namespace
