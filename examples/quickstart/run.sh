@@ -65,6 +65,10 @@ fi
 say "xraybake build $here/xraybake.yaml -o $out"
 "$xraybake" build "$here/xraybake.yaml" -o "$out" "${@:2}"
 
+if [[ ! -f $out/oci/index.json ]]; then
+  echo "run.sh: xraybake wrote no $out/oci: this build of xraybake makes only the text outputs" >&2
+  exit 1
+fi
 tag=$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"] // "latest"' "$out/oci/index.json")
 say "Built $out/oci:$tag. Run it (as root; see docs/running.md):"
 cat <<RUN
