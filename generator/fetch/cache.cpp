@@ -85,7 +85,7 @@ FileLock DebCache::lock_url(const std::string& url) const {
 fs::path DebCache::temp_path(const std::string& url) const {
   fs::path dir = root_ / "tmp";
   make_dirs(dir);
-  return dir / (url_key(url) + "." + std::to_string(::getpid()) + ".partial");
+  return dir / (url_key(url) + ".partial");  // only the holder of URL's lock touches it
 }
 
 fs::path DebCache::commit(const fs::path& temp, const std::string& sha256) const {

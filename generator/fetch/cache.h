@@ -3,7 +3,8 @@
 //   CACHE/blobs/sha256/<hex>        verified files, read-only, named by digest
 //   CACHE/index/url/<sha256(url)>   {"url", "sha256", "size"}: what URL gave last
 //   CACHE/locks/<sha256(url)>.lock  flock()ed while one process fetches URL
-//   CACHE/tmp/<sha256(url)>.<pid>.partial   a download in progress
+//   CACHE/tmp/<sha256(url)>.partial  a download in progress (or one a killed
+//                                    run left: resumed when a pin checks it)
 //
 // A file reaches blobs/ only by rename() after its digest was checked, so a
 // reader never sees a partial or unverified blob.
@@ -50,7 +51,7 @@ class DebCache {
 
   // Holds URL's lock; waits (saying so) while another process has it.
   FileLock lock_url(const std::string& url) const;
-  // A fresh temporary path inside the cache for downloading URL.
+  // The temporary path inside the cache for downloading URL (hold its lock).
   std::filesystem::path temp_path(const std::string& url) const;
   // Moves a verified TEMP file to its blob path, read-only; returns that path.
   std::filesystem::path commit(const std::filesystem::path& temp, const std::string& sha256) const;

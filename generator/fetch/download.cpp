@@ -147,10 +147,22 @@ struct CurlHandle {
 
 }  // namespace
 
+// Hashes what an earlier run left in FD and leaves the offset at its end.
+static uint64_t hash_existing(int fd, Sha256& hasher) {
+  char buf[1 << 16];
+  uint64_t total = 0;
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    hasher.update(buf, static_cast<size_t>(n));
+    total += static_cast<uint64_t>(n);
+  }
+  return n < 0 ? UINT64_MAX : total;
+}
+
 Downloaded download_file(const std::string& url, const std::filesystem::path& dest, const NetSettings& settings,
                          const DownloadContext& context) {
   global_init();
-  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(dest.c_str(), O_RDWR | O_CREAT | (context.resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd < 0) fail_runtime("cannot create " + dest.string() + ": " + std::strerror(errno));
   struct Cleanup {
     int fd;
@@ -160,7 +172,7 @@ Downloaded download_file(const std::string& url, const std::filesystem::path& de
       ::close(fd);
       if (!keep) ::unlink(path.c_str());
     }
-  } cleanup{fd, dest};
+  } cleanup{fd, dest, context.resume};
 
   CurlHandle handle;
   CURL* curl = handle.p;
@@ -170,6 +182,11 @@ Downloaded download_file(const std::string& url, const std::filesystem::path& de
   t.curl = curl;
   t.fd = fd;
   t.progress = &progress;
+  if (context.resume) {
+    t.written = hash_existing(fd, t.hasher);
+    if (t.written == UINT64_MAX) t.restart_from_zero();
+  }
+  const uint64_t leftover = t.written;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -220,7 +237,7 @@ Downloaded download_file(const std::string& url, const std::filesystem::path& de
       if (code == 0 || (code >= 200 && code < 300)) {
         if (::fsync(fd) != 0) fail_runtime("cannot write " + dest.string() + ": " + std::strerror(errno));
         cleanup.keep = true;
-        return Downloaded{t.hasher.hex(), t.written, attempt};
+        return Downloaded{t.hasher.hex(), t.written, attempt, leftover};
       }
       failure.reason = "HTTP " + std::to_string(code);
       if (code == 404 || code == 403 || code == 410 || code == 401) {

@@ -42,12 +42,13 @@ std::string not_found_hint(const XraySpec& xray, const std::string& arch) {
          ": amd64 or arm64)" + (std::getenv("XRAYBAKE_DAEMON_URL") ? ", and XRAYBAKE_DAEMON_URL" : ", and xray.url");
 }
 
-// Removes a temporary download unless it was committed.
+// Removes a temporary download unless it was committed or is kept for resuming.
 struct TempFile {
   fs::path path;
+  bool keep = false;
   ~TempFile() {
     std::error_code ec;
-    fs::remove(path, ec);
+    if (!keep) fs::remove(path, ec);
   }
 };
 
@@ -90,8 +91,17 @@ class Fetcher {
                        (cache_.root() / "blobs" / "sha256").string() + "/<sha256>");
     }
 
-    TempFile temp{cache_.temp_path(url)};
-    Downloaded got = download_file(url, temp.path, net_, {arch, not_found_hint(desc_.xray, arch)});
+    // With a pin, what a killed run left is resumed: the digest catches a stale leftover.
+    TempFile temp{cache_.temp_path(url), pin.has_value()};
+    DownloadContext context{arch, not_found_hint(desc_.xray, arch), pin.has_value()};
+    Downloaded got = download_file(url, temp.path, net_, context);
+    temp.keep = false;
+    if (pin && got.sha256 != pin->sha256 && got.resumed_from > 0) {
+      log::warn(arch + ": the partial download an earlier run left does not match the pin; downloading " + url +
+                " again from the start");
+      context.resume = false;
+      got = download_file(url, temp.path, net_, context);
+    }
     if (pin && got.sha256 != pin->sha256) {
       fail_input(url + ": sha256 mismatch for " + arch + ": expected " + pin->sha256 + " (" + pin->source +
                      "), got " + got.sha256,

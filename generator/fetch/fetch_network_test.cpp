@@ -341,3 +341,64 @@ TEST_F(FetchNetworkTest, ConcurrentFetchesIntoOneCacheDownloadOnce) {
 
 }  // namespace
 }  // namespace xb::test
+
+namespace xb::test {
+namespace {
+
+class FetchLeftoverTest : public FetchTest {
+ protected:
+  fs::path partial_for(const std::string& url) {
+    return fs::path(options.cache_dir) / "tmp" / (sha256_hex(url) + ".partial");
+  }
+};
+
+TEST_F(FetchLeftoverTest, PinnedDownloadKilledMidwayResumesInTheNextRun) {
+  ::setenv("XRAYBAKE_RETRIES", "0", 1);
+  const std::string body = payload(90000);
+  HttpServer server(in_order({Response::dropped(body, 30000), Response::bytes(body)}));
+  Descriptor d = descriptor(server.url(""));
+  d.xray.sha256["amd64"] = sha256_hex(body);
+  EXPECT_EQ(expect_error([&] { fetch_all(d, options); }).code(), ExitCode::runtime);
+  const std::string url = server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb");
+  ASSERT_TRUE(fs::exists(partial_for(url)));
+  EXPECT_EQ(fs::file_size(partial_for(url)), 30000u);
+
+  auto debs = fetch_all(d, options);
+  ASSERT_EQ(server.request_count(), 2u);
+  EXPECT_EQ(server.requests()[1].header("range"), "bytes=30000-");
+  EXPECT_EQ(read_file(debs[0].path), body);
+  EXPECT_EQ(files_under("tmp"), 0u);
+}
+
+TEST_F(FetchLeftoverTest, StaleLeftoverIsDiscardedAndFetchedFromZero) {
+  const std::string body = payload(50000);
+  HttpServer server(always(body));
+  Descriptor d = descriptor(server.url(""));
+  d.xray.sha256["amd64"] = sha256_hex(body);
+  const std::string url = server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb");
+  fs::create_directories(partial_for(url).parent_path());
+  write_file_atomic(partial_for(url), payload(20000, 9));  // another file's beginning
+
+  auto debs = fetch_all(d, options);
+  ASSERT_EQ(server.request_count(), 2u);
+  EXPECT_EQ(server.requests()[0].header("range"), "bytes=20000-");
+  EXPECT_EQ(server.requests()[1].header("range"), "");
+  EXPECT_EQ(read_file(debs[0].path), body);
+}
+
+TEST_F(FetchLeftoverTest, UnpinnedDownloadNeverTrustsALeftover) {
+  const std::string body = payload(50000);
+  HttpServer server(always(body));
+  Descriptor d = descriptor(server.url(""));
+  const std::string url = server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb");
+  fs::create_directories(partial_for(url).parent_path());
+  write_file_atomic(partial_for(url), payload(20000, 9));
+
+  auto debs = fetch_all(d, options);
+  ASSERT_EQ(server.request_count(), 1u);
+  EXPECT_EQ(server.requests()[0].header("range"), "");
+  EXPECT_EQ(debs[0].sha256, sha256_hex(body));
+}
+
+}  // namespace
+}  // namespace xb::test

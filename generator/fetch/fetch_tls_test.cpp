@@ -66,3 +66,24 @@ TEST_F(FetchTlsTest, ResumesOverTls) {
 
 }  // namespace
 }  // namespace xb::test
+
+namespace xb::test {
+namespace {
+
+TEST_F(FetchTlsTest, HttpsProxyTunnelsAndTlsIsStillVerifiedEndToEnd) {
+  const std::string body = payload(40000);
+  HttpServer origin(always(body), identity);
+  HttpServer proxy(always(""));  // answers CONNECT with 200: a tunnel
+  write_file_atomic(dir / "ca.pem", identity.cert_pem);
+  options.ca_bundle = (dir / "ca.pem").string();
+  ::setenv("HTTPS_PROXY", proxy.url("").c_str(), 1);
+  auto debs = fetch_all(descriptor(origin.url("")), options);
+  EXPECT_EQ(debs[0].sha256, sha256_hex(body));
+  ASSERT_EQ(proxy.request_count(), 1u);
+  EXPECT_EQ(proxy.requests()[0].method, "CONNECT");
+  EXPECT_EQ(proxy.requests()[0].target, "localhost:" + std::to_string(origin.port()));
+  EXPECT_EQ(origin.request_count(), 1u);
+}
+
+}  // namespace
+}  // namespace xb::test

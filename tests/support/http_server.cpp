@@ -234,6 +234,49 @@ void HttpServer::accept_loop() {
   }
 }
 
+// CONNECT host:port (loopback only): answer 200, then relay bytes both ways
+// until either side closes, as an HTTPS proxy does.
+void HttpServer::tunnel(int client, const std::string& target, const std::string& pending) {
+  auto colon = target.rfind(':');
+  std::string host = target.substr(0, colon);
+  if (colon == std::string::npos || (host != "127.0.0.1" && host != "localhost")) {
+    const char refuse[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+    ::send(client, refuse, sizeof refuse - 1, MSG_NOSIGNAL);
+    return;
+  }
+  int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(target.substr(colon + 1))));
+  if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    const char fail[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+    ::send(client, fail, sizeof fail - 1, MSG_NOSIGNAL);
+    ::close(upstream);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    open_fds_.push_back(upstream);  // so stopping the server wakes this relay too
+  }
+  const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+  bool alive = ::send(client, ok, sizeof ok - 1, MSG_NOSIGNAL) > 0 &&
+               (pending.empty() || ::send(upstream, pending.data(), pending.size(), MSG_NOSIGNAL) > 0);
+  char chunk[16384];
+  while (alive && !stopping_) {
+    pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2 && alive; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::recv(fds[i].fd, chunk, sizeof chunk, 0);
+      alive = n > 0 && ::send(fds[1 - i].fd, chunk, static_cast<size_t>(n), MSG_NOSIGNAL) == n;
+    }
+  }
+  std::lock_guard lock(mutex_);
+  open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), upstream), open_fds_.end());
+  ::close(upstream);
+}
+
 void HttpServer::serve_connection(int fd) {
   SSL* ssl = nullptr;
   if (tls_) {
@@ -302,6 +345,10 @@ void HttpServer::serve_connection(int fd) {
       }
 
       Response res = handler_(req);
+      if (req.method == "CONNECT" && res.status == 200 && !tls_) {
+        tunnel(fd, req.target, buf);
+        break;
+      }
       int status = res.status;
       std::string body = res.body;
       std::string extra;

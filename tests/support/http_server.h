@@ -13,7 +13,9 @@
 //   EXPECT_EQ(server.requests()[1].header("range"), "");
 //
 // A request whose target is an absolute URL ("GET http://host/x HTTP/1.1") is
-// served like any other, so the server also stands in for an HTTP proxy.
+// served like any other, so the server also stands in for an HTTP proxy. A
+// plain server whose handler answers "CONNECT 127.0.0.1:PORT" with 200 opens
+// that tunnel (loopback targets only), so it also stands in for HTTPS_PROXY.
 #pragma once
 
 #include <atomic>
@@ -123,6 +125,7 @@ class HttpServer {
   struct Impl;
   void accept_loop();
   void serve_connection(int fd);
+  void tunnel(int client, const std::string& target, const std::string& pending);
 
   Handler handler_;
   std::unique_ptr<Impl> impl_;
