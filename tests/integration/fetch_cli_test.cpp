@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fixtures/fixtures.h"
 #include "support/http_server.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -177,6 +178,41 @@ TEST_F(FetchCliTest, TwoProcessesShareOneCacheAndDownloadOnce) {
   EXPECT_EQ(server.request_count(), 1u);
   EXPECT_EQ(read_file(dir / "cache" / "blobs" / "sha256" / sha256_hex(amd64)), amd64);
   EXPECT_THAT(a.err + b.err, HasSubstr("(cached"));
+}
+
+// The fixture .debs are laid out and signed as AWS's are (see tests/fixtures).
+TEST_F(FetchCliTest, SigningKeyAcceptsTheSignedFixtureDebAndRefusesTamperedOnes) {
+  const std::string good = read_file(fixtures::deb("amd64"));
+  const std::string tampered = read_file(fixtures::deb_tampered());
+  const std::string unsigned_xz = read_file(fixtures::deb_xz_unsigned());
+  HttpServer server([&](const Request& r) {
+    if (r.target.rfind("/tampered/", 0) == 0) return Response::bytes(tampered);
+    if (r.target.rfind("/unsigned/", 0) == 0) return Response::bytes(unsigned_xz);
+    return Response::bytes(good);
+  });
+  const std::string key = "  signing_key: " + fixtures::signing_key_asc() + "\n";
+  write_descriptor(server.url("/good"), key, "[linux/amd64]");
+  RunResult ok = xraybake({"fetch"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+
+  write_descriptor(server.url("/tampered"), key, "[linux/amd64]");
+  fs::remove(dir / "xraybake.lock");
+  RunResult bad = xraybake({"fetch"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr(server.url("/tampered/aws-xray-daemon-linux-amd64-3.6.6.deb")));
+  EXPECT_THAT(bad.err, HasSubstr("signature"));
+  EXPECT_FALSE(fs::exists(dir / "cache" / "blobs" / "sha256" / sha256_hex(tampered)));
+
+  write_descriptor(server.url("/unsigned"), key, "[linux/amd64]");
+  fs::remove(dir / "xraybake.lock");
+  RunResult none = xraybake({"fetch"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("no _gpgorigin"));
+
+  // The binary form of the key works as well.
+  write_descriptor(server.url("/good"), "  signing_key: " + fixtures::signing_key_gpg() + "\n", "[linux/amd64]");
+  fs::remove(dir / "xraybake.lock");
+  EXPECT_EQ(xraybake({"fetch"}).exit_code, 0);
 }
 
 }  // namespace
