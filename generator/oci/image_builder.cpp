@@ -1,0 +1,209 @@
+#include "oci/image_builder.h"
+
+#include "oci/base_image.h"
+#include "oci/media_types.h"
+#include "util/embedded.h"
+#include "util/error.h"
+
+#ifndef XRAYBAKE_VERSION
+#define XRAYBAKE_VERSION "unknown"
+#endif
+
+namespace xb::oci {
+namespace {
+
+constexpr const char* kInitPath = "/usr/local/bin/xraybake-init";
+
+std::string arch_of(const std::string& platform) {
+  auto slash = platform.find('/');
+  std::string rest = slash == std::string::npos ? platform : platform.substr(slash + 1);
+  return rest.substr(0, rest.find('/'));
+}
+
+void make_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail_runtime("cannot create " + dir.string() + ": " + ec.message());
+}
+
+// /usr/bin/xray straight from the .deb into the layer, never whole in memory.
+LayerResult daemon_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
+  LayerResult out{daemon_layer_file(deb.arch), {}};
+  auto final_path = req.out_dir / out.file;
+  auto tmp = final_path;
+  tmp += ".partial";
+  deb::ReadOptions opts;
+  opts.arch = deb.arch;
+  opts.limits = req.limits;
+  bool written = false;
+  auto info = deb::read_deb(deb.path, opts, [&](deb::DaemonStream& s) {
+    LayerEntry e;
+    e.path = std::string("/") + std::string(deb::kDaemonPath);
+    e.mode = 0755;  // whatever the package says, the daemon must be executable by the service user
+    e.size = s.size;
+    e.stream = s.read;
+    out.blob = write_layer(tmp, {std::move(e)}, req.epoch);
+    written = true;
+  });
+  if (!written) fail_runtime("internal: no daemon layer written for " + deb.path.string());
+  std::filesystem::rename(tmp, final_path);
+  version = info.version;
+  return out;
+}
+
+LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
+  auto bin = embedded_file("supervisor/xraybake-init-" + arch);
+  if (!bin) fail_input("no xraybake-init for " + arch + " in this xraybake", "use linux/amd64 or linux/arm64");
+  LayerEntry e;
+  e.path = kInitPath;
+  e.mode = 0755;
+  e.data = std::string(*bin);
+  LayerResult out{init_layer_file(arch), {}};
+  out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch);
+  return out;
+}
+
+const DebInput& deb_for(const ImageRequest& req, const std::string& arch) {
+  for (const auto& d : req.debs)
+    if (d.arch == arch) return d;
+  fail_runtime("internal: no .deb was fetched for " + arch);
+}
+
+std::map<std::string, std::string> labels_for(const ImageRequest& req, const ImageResult& res,
+                                              const BasePlatform& base, const DebInput& deb,
+                                              const std::string& daemon_version) {
+  std::map<std::string, std::string> labels = {
+      {"org.opencontainers.image.created", res.created},
+      {"org.opencontainers.image.title", req.title},
+      {"org.opencontainers.image.version", res.ref_name},
+      {"org.opencontainers.image.base.name", req.base_name},
+      {"org.opencontainers.image.base.digest", base.manifest_digest},
+      {"io.xraybake.version", XRAYBAKE_VERSION},
+      {"io.xraybake.xray-daemon.version", daemon_version},
+      {"io.xraybake.xray-daemon.deb.sha256", deb.sha256},
+      {"io.xraybake.xray-daemon.deb.url", deb.url},
+  };
+  // The service's own labels win, e.g. to set org.opencontainers.image.source.
+  for (const auto& [k, v] : req.config.labels) labels[k] = v;
+  return labels;
+}
+
+}  // namespace
+
+std::string daemon_layer_file(const std::string& arch) { return "layers/xray-daemon-" + arch + ".tar.gz"; }
+std::string init_layer_file(const std::string& arch) { return "layers/xraybake-init-" + arch + ".tar.gz"; }
+
+std::string tag_of(const std::string& image_name) {
+  auto at = image_name.find('@');
+  std::string name = image_name.substr(0, at);
+  auto colon = name.rfind(':');
+  if (colon == std::string::npos || name.find('/', colon) != std::string::npos) return "latest";
+  return name.substr(colon + 1);
+}
+
+ImageResult build_image(const ImageRequest& req) {
+  ImageResult res;
+  res.created = rfc3339(req.epoch);
+  res.ref_name = tag_of(req.image_name);
+  BaseImage base = read_base_image(req.base_layout, req.base_tag, req.platforms);
+
+  make_dir(req.out_dir / "layers");
+  LayoutWriter layout(req.out_dir / "oci");
+  // The service layer is the same for every platform.
+  LayerResult service{kServiceLayerFile, write_layer(req.out_dir / kServiceLayerFile, req.service_files, req.epoch)};
+
+  nlohmann::json index_entries = nlohmann::json::array();
+  for (size_t i = 0; i < req.platforms.size(); ++i) {
+    const BasePlatform& bp = base.platforms[i];
+    std::string arch = arch_of(req.platforms[i]);
+    const DebInput& deb = deb_for(req, arch);
+    PlatformResult pr;
+    pr.platform = req.platforms[i];
+    pr.deb = deb;
+    LayerResult daemon = daemon_layer(req, deb, pr.daemon_version);
+    LayerResult init = init_layer(req, arch);
+    res.layers.push_back(daemon);
+    res.layers.push_back(init);
+
+    // Base layers by digest, as they are; then ours.
+    for (const auto& l : bp.layers) {
+      std::string digest = l.value("digest", "");
+      layout.put_file(blob_path(base.dir, digest), digest, l.value("size", uint64_t{0}));
+      nlohmann::json d = l;
+      d["mediaType"] = oci_layer_type(l.value("mediaType", ""));
+      pr.layers.push_back(d);
+    }
+    std::vector<HistoryLayer> history;
+    const std::pair<const LayerResult*, std::string> added[] = {
+        {&daemon, "xraybake: /usr/bin/xray " + pr.daemon_version + " from " + deb.url + " (sha256 " + deb.sha256 + ")"},
+        {&init, std::string("xraybake: ") + kInitPath + " " + XRAYBAKE_VERSION + " (" + arch + ")"},
+        {&service, "xraybake: service files for " + req.title}};
+    for (const auto& [layer, created_by] : added) {
+      layout.put_file(req.out_dir / layer->file, layer->blob.digest, layer->blob.size);
+      pr.layers.push_back(BlobRef{std::string(kLayerGzip), layer->blob.digest, layer->blob.size}.descriptor());
+      pr.added.push_back(layer->file);
+      history.push_back({layer->blob.diff_id, created_by});
+    }
+
+    ConfigChanges changes = req.config;
+    changes.labels = labels_for(req, res, bp, deb, pr.daemon_version);
+    nlohmann::json config = updated_config(bp.config, changes, history, res.created);
+    pr.config = layout.put_json(config, std::string(kConfig));
+    nlohmann::json manifest = {
+        {"schemaVersion", 2},
+        {"mediaType", kManifest},
+        {"config", pr.config.descriptor()},
+        {"layers", pr.layers},
+        {"annotations",
+         {{"org.opencontainers.image.base.name", req.base_name},
+          {"org.opencontainers.image.base.digest", bp.manifest_digest},
+          {"org.opencontainers.image.created", res.created}}}};
+    pr.manifest = layout.put_json(manifest, std::string(kManifest));
+    auto entry = pr.manifest.descriptor();
+    entry["platform"] = bp.platform_json;
+    index_entries.push_back(entry);
+    res.platforms.push_back(std::move(pr));
+  }
+  res.layers.push_back(service);
+
+  nlohmann::json index = {{"schemaVersion", 2}, {"mediaType", kIndex}, {"manifests", index_entries}};
+  res.index = layout.put_json(index, std::string(kIndex));
+  auto top = res.index.descriptor();
+  // As BuildKit annotates it: the tag, and the whole name for containerd.
+  top["annotations"] = {{"org.opencontainers.image.ref.name", res.ref_name},
+                        {"io.containerd.image.name", req.image_name}};
+  layout.write_index(top);
+  return res;
+}
+
+nlohmann::json build_report(const ImageRequest& req, const ImageResult& res) {
+  auto blob = [](const BlobRef& b) { return nlohmann::json{{"digest", b.digest}, {"size", b.size}}; };
+  nlohmann::json platforms = nlohmann::json::array();
+  for (const auto& p : res.platforms) {
+    platforms.push_back({{"platform", p.platform},
+                         {"manifest", blob(p.manifest)},
+                         {"config", blob(p.config)},
+                         {"layers", p.layers},
+                         {"added_layers", p.added},
+                         {"daemon",
+                          {{"version", p.daemon_version},
+                           {"url", p.deb.url},
+                           {"sha256", p.deb.sha256},
+                           {"size", p.deb.size}}}});
+  }
+  nlohmann::json layers = nlohmann::json::object();
+  for (const auto& l : res.layers)
+    layers[l.file] = {{"digest", l.blob.digest}, {"diff_id", l.blob.diff_id}, {"size", l.blob.size}};
+  return {{"xraybake_version", XRAYBAKE_VERSION},
+          {"service", req.title},
+          {"image", req.image_name},
+          {"tag", res.ref_name},
+          {"created", res.created},
+          {"source_date_epoch", req.epoch},
+          {"base", {{"name", req.base_name}, {"layout", req.base_layout.string()}, {"tag", req.base_tag}}},
+          {"oci", {{"layout", "oci"}, {"index", blob(res.index)}}},
+          {"platforms", platforms},
+          {"layers", layers}};
+}
+
+}  // namespace xb::oci

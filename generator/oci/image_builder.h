@@ -1,0 +1,82 @@
+// The whole image: for each platform the daemon layer (streamed out of the
+// .deb), the supervisor layer and the shared service layer, written to
+// OUT/layers/ and, byte for byte the same, into the OCI image layout OUT/oci
+// on top of the base's layers, with one manifest per platform and an index.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "deb/deb_reader.h"
+#include "oci/gzip_tee.h"
+#include "oci/image_config.h"
+#include "oci/layer_writer.h"
+#include "oci/layout_writer.h"
+
+namespace xb::oci {
+
+struct DebInput {
+  std::string arch;  // "amd64"
+  std::string url;
+  std::string sha256;
+  uint64_t size = 0;
+  std::filesystem::path path;
+};
+
+struct ImageRequest {
+  std::filesystem::path out_dir;          // OUT, normally a StagingDir: layers/ and oci/ go here
+  std::filesystem::path base_layout;      // a local OCI layout (oci:DIR, or a registry base pulled into one)
+  std::string base_tag;                   // empty: "latest", or the layout's only image
+  std::string base_name;                  // service.base as written (labels, annotations)
+  std::string image_name;                 // service.tag, "orders-api:1.4.2"
+  std::string title;                      // service.name
+  std::vector<std::string> platforms;     // "linux/amd64", ...
+  std::vector<DebInput> debs;             // one per platform, matched by arch
+  std::vector<LayerEntry> service_files;  // layers/service.tar.gz
+  ConfigChanges config;                   // the same for every platform; labels are added per platform
+  int64_t epoch = 0;                      // SOURCE_DATE_EPOCH: every timestamp
+  deb::Limits limits;
+};
+
+struct LayerResult {
+  std::string file;  // relative to OUT: "layers/xray-daemon-amd64.tar.gz"
+  BlobDigests blob;
+};
+
+struct PlatformResult {
+  std::string platform;  // "linux/amd64"
+  BlobRef manifest;
+  BlobRef config;
+  std::vector<nlohmann::json> layers;  // the manifest's layer descriptors, base first
+  std::vector<std::string> added;      // the files of the added layers, in order
+  std::string daemon_version;          // from the .deb's control file
+  DebInput deb;
+};
+
+struct ImageResult {
+  BlobRef index;  // the image index that OUT/oci/index.json points at
+  std::string created;
+  std::string ref_name;  // the tag part of image_name
+  std::vector<PlatformResult> platforms;
+  std::vector<LayerResult> layers;  // every file in OUT/layers
+};
+
+// Layer file names (relative to OUT).
+std::string daemon_layer_file(const std::string& arch);
+std::string init_layer_file(const std::string& arch);
+inline constexpr const char* kServiceLayerFile = "layers/service.tar.gz";
+
+// "orders-api:1.4.2" -> "1.4.2"; no tag -> "latest".
+std::string tag_of(const std::string& image_name);
+
+// Throws xb::Error: bad_input for a bad package or base, runtime for I/O.
+ImageResult build_image(const ImageRequest& request);
+
+// What OUT/build.json says about it.
+nlohmann::json build_report(const ImageRequest& request, const ImageResult& result);
+
+}  // namespace xb::oci
