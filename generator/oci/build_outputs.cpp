@@ -1,0 +1,84 @@
+#include "oci/build_outputs.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "oci/base_image.h"
+#include "render/service_files.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace xb::oci {
+
+BaseLayout local_base_layout(const Descriptor& desc) {
+  BaseRef ref = parse_base(desc);
+  if (!ref.oci_layout)
+    fail_input(desc.path + ": service.base '" + desc.service.base + "' is a registry reference",
+               "registry bases are pulled by the registry module; use oci:DIR[:TAG] for a local OCI layout");
+  return {ref.dir, ref.tag};
+}
+
+std::vector<std::string> base_image_command(const Descriptor& desc, const BaseLayout& base) {
+  std::vector<std::string> first{desc.service.platforms.empty() ? "linux/amd64" : desc.service.platforms.front()};
+  auto image = read_base_image(base.dir, base.tag, first);
+  return base_command(image.platforms.front().config);
+}
+
+int64_t source_date_epoch() {
+  const char* v = std::getenv("SOURCE_DATE_EPOCH");
+  if (!v || !*v) return 0;
+  errno = 0;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  if (errno || *end || n < 0)
+    fail_input(std::string("SOURCE_DATE_EPOCH='") + v + "' is not a number of seconds since 1970",
+               "set it to e.g. $(git log -1 --format=%ct), or unset it");
+  return n;
+}
+
+static std::vector<LayerEntry> service_entries(const Descriptor& desc, const RenderOptions& options) {
+  std::vector<LayerEntry> out;
+  for (auto& f : service_layer_files(desc, options)) {
+    LayerEntry e;
+    e.path = f.path;
+    e.type = f.directory ? LayerEntry::Type::directory : LayerEntry::Type::file;
+    e.mode = f.mode;
+    e.uid = f.uid;
+    e.gid = f.gid;
+    e.data = std::move(f.content);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
+                                 const std::filesystem::path& out_dir, const BaseLayout& base,
+                                 const RenderOptions& options) {
+  const ServiceSpec& s = desc.service;
+  ImageRequest req;
+  req.out_dir = out_dir;
+  req.base_layout = base.dir;
+  req.base_tag = base.tag;
+  req.base_name = s.base;
+  req.image_name = s.tag.empty() ? s.name + ":latest" : s.tag;
+  req.title = s.name;
+  req.platforms = s.platforms;
+  for (const auto& d : debs) req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path});
+  req.service_files = service_entries(desc, options);
+  req.config.entrypoint = image_entrypoint();
+  if (!s.command.empty()) req.config.cmd = s.command;  // else each platform's base Entrypoint + Cmd
+  req.config.user = user_string(s);
+  req.config.env = image_env(desc);
+  req.config.workdir = s.workdir;
+  req.config.ports = s.ports;
+  req.config.labels = s.labels;
+  req.epoch = source_date_epoch();
+
+  BuildOutputs out;
+  out.image = build_image(req);
+  out.report = build_report(req, out.image);
+  write_file_atomic(out_dir / "build.json", out.report.dump(2) + "\n");
+  return out;
+}
+
+}  // namespace xb::oci

@@ -1,0 +1,48 @@
+// What `xraybake build` writes after the text outputs, from the descriptor
+// and the fetched .debs: OUT/layers/*.tar.gz, the OCI layout OUT/oci/ and
+// OUT/build.json. OUT is normally the build's StagingDir.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "descriptor/descriptor.h"
+#include "fetch/fetch.h"
+#include "oci/image_builder.h"
+#include "render/render.h"
+
+namespace xb::oci {
+
+// Where the base image is, as a local OCI layout: oci:DIR[:TAG] from the
+// descriptor, or a registry base already pulled into a layout.
+struct BaseLayout {
+  std::filesystem::path dir;
+  std::string tag;  // empty: "latest" (or the only image)
+};
+
+// The layout of an oci:DIR[:TAG] base. Throws xb::Error(bad_input) for a
+// registry reference (to be pulled by the registry module first).
+BaseLayout local_base_layout(const Descriptor& desc);
+
+// The base's Entrypoint + Cmd for the first platform: RenderOptions::base_command.
+std::vector<std::string> base_image_command(const Descriptor& desc, const BaseLayout& base);
+
+// SOURCE_DATE_EPOCH, or 0 when unset. Throws xb::Error(bad_input) when it is
+// not a whole number of seconds.
+int64_t source_date_epoch();
+
+struct BuildOutputs {
+  ImageResult image;
+  nlohmann::json report;  // the content of OUT/build.json
+};
+
+// Writes OUT/layers/, OUT/oci/ and OUT/build.json.
+BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
+                                 const std::filesystem::path& out_dir, const BaseLayout& base,
+                                 const RenderOptions& options);
+
+}  // namespace xb::oci
