@@ -56,8 +56,9 @@ class ImageBuilderTest : public ::testing::Test {
   std::string binary(const std::string& arch) { return deb::testing::fake_elf(arch, 100000, arch[1]); }
   DebInput deb(const std::string& arch) {
     auto path = dir / ("aws-xray-daemon-linux-" + arch + "-3.6.6.deb");
-    std::string bytes = deb::testing::make_deb(arch, binary(arch));
-    write_file_atomic(path, bytes);
+    // Made once per test: libarchive's gzip header carries the current time.
+    if (!fs::exists(path)) write_file_atomic(path, deb::testing::make_deb(arch, binary(arch)));
+    std::string bytes = read_file(path);
     return {arch, "https://example.invalid/aws-xray-daemon-linux-" + arch + "-3.6.6.deb", sha256_hex(bytes),
             bytes.size(), path};
   }
