@@ -1,0 +1,226 @@
+#include "registry/pull.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "registry/blob_store.h"
+#include "registry/layout.h"
+#include "registry/media_types.h"
+#include "registry/reference.h"
+#include "registry/session.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/sha256.h"
+
+namespace xb::registry {
+
+namespace {
+
+struct Platform {
+  std::string os, arch, variant;
+  std::string str() const { return os + "/" + arch + (variant.empty() ? "" : "/" + variant); }
+};
+
+Platform parse_platform(const std::string& p) {
+  Platform out;
+  auto a = p.find('/');
+  out.os = p.substr(0, a);
+  if (a != std::string::npos) {
+    auto b = p.find('/', a + 1);
+    out.arch = p.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+    if (b != std::string::npos) out.variant = p.substr(b + 1);
+  }
+  return out;
+}
+
+bool platform_matches(const nlohmann::json& p, const Platform& want) {
+  if (!p.is_object() || p.value("os", "") != want.os || p.value("architecture", "") != want.arch) return false;
+  std::string v = p.value("variant", "");
+  if (!want.variant.empty()) return v == want.variant;
+  // linux/arm64 means v8 (or no variant), as docker matches it.
+  return want.arch != "arm64" || v.empty() || v == "v8";
+}
+
+class Puller {
+ public:
+  Puller(Reference ref, const RegistryOptions& options)
+      : ref_(std::move(ref)), options_(options), session_(ref_.registry, options), store_(options.cache_dir),
+        locations_(options.cache_dir) {
+    scopes_ = {"repository:" + ref_.repository + ":pull"};
+  }
+
+  // The document and its media type, verified against DIGEST when given.
+  std::pair<std::string, std::string> get_manifest(const std::string& identifier, const std::string& digest) {
+    if (!digest.empty() && store_.has(digest)) {
+      std::string body = read_file(store_.path(digest));
+      nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+      if (j.is_object() && j.contains("mediaType")) return {body, j["mediaType"]};
+    }
+    HttpRequest get;
+    get.url = "/v2/" + ref_.repository + "/manifests/" + identifier;
+    get.headers = {std::string(media::accept_header)};
+    HttpResponse r = session_.send(get, scopes_);
+    if (r.status == 404) {
+      std::string what = identifier.starts_with("sha256:") ? "manifest " + identifier : "tag \"" + identifier + "\"";
+      fail_runtime("not found: " + what + " of repository \"" + ref_.repository + "\" at registry " + ref_.registry +
+                       " (asked for " + ref_.str() + "): " + registry_error_text(r),
+                   "check the repository name and the tag (skopeo list-tags docker://" + ref_.name() + ")");
+    }
+    if (r.status != 200)
+      fail_runtime("GET " + session_.url(get.url) + " failed: " + registry_error_text(r));
+    std::string actual = "sha256:" + sha256_hex(r.body);
+    std::string expected = !digest.empty() ? digest : r.header("docker-content-digest");
+    if (!expected.empty() && expected != actual)
+      fail_runtime("manifest " + identifier + " of " + ref_.name() + " does not match its digest: expected " + expected +
+                   ", got " + actual);
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_object()) fail_runtime("manifest " + identifier + " of " + ref_.name() + " is not JSON");
+    std::string type = j.value("mediaType", r.header("content-type"));
+    if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
+    if (!media::is_index(type) && !media::is_manifest(type))
+      fail_runtime(ref_.str() + " has an unsupported manifest type \"" + type + "\"",
+                   "only OCI and Docker schema 2 images can be used as a base");
+    store_.put_bytes(actual, r.body, session_.url(get.url));
+    return {r.body, type};
+  }
+
+  void get_blob(const std::string& digest, int64_t size) {
+    if (store_.has(digest)) return;
+    if (options_.offline)
+      fail_runtime("blob " + digest + " of " + ref_.str() + " is not in the cache and --offline forbids the network",
+                   "run once without --offline");
+    std::string url = session_.url("/v2/" + ref_.repository + "/blobs/" + digest);
+    for (int attempt = 0;; ++attempt) {
+      try {
+        store_.put(digest, size, url, [&](const std::function<void(std::string_view)>& write) {
+          HttpRequest get;
+          get.url = url;
+          get.follow_redirects = true;
+          get.sink = write;
+          HttpResponse r = session_.send(get, scopes_);
+          if (r.status != 200) fail_runtime("GET " + url + " failed: " + registry_error_text(r));
+        });
+        bytes_ += static_cast<uint64_t>(size);
+        locations_.add(ref_.registry, ref_.repository, digest);
+        return;
+      } catch (const TransportError& e) {
+        if (attempt >= options_.max_retries) throw;
+        log::warn(std::string(e.what()) + "; retrying");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+      }
+    }
+  }
+
+  PullResult run(const std::vector<std::string>& platforms) {
+    PullResult result;
+    result.tag = ref_.tag.empty() ? "pinned" : ref_.tag;
+    result.layout_dir = fs::path(options_.cache_dir) / "registry" / "images" / ref_.registry / ref_.repository /
+                        (ref_.tag.empty() ? ref_.digest.substr(7) : ref_.tag);
+    if (options_.offline) {
+      if (!fs::exists(result.layout_dir / "index.json"))
+        fail_runtime(ref_.str() + " was never pulled into the cache and --offline forbids the network",
+                     "run once without --offline");
+      nlohmann::json root = find_tagged(result.layout_dir, result.tag);
+      result.digest = root.at("digest");
+      result.media_type = root.at("mediaType");
+      return result;
+    }
+    log::info("pulling " + ref_.str());
+    auto [body, type] = get_manifest(ref_.identifier(), ref_.digest);
+    result.digest = "sha256:" + sha256_hex(body);
+    result.media_type = type;
+    std::vector<std::string> blobs{result.digest};  // every blob the layout holds
+
+    std::vector<std::pair<std::string, std::string>> manifests;  // digest, platform asked for
+    if (media::is_index(type)) {
+      nlohmann::json index = nlohmann::json::parse(body);
+      for (const auto& p : platforms) {
+        Platform want = parse_platform(p);
+        const nlohmann::json* found = nullptr;
+        std::string available;
+        for (const auto& m : index.value("manifests", nlohmann::json::array())) {
+          if (!m.contains("platform")) continue;
+          available += (available.empty() ? "" : ", ") + parse_platform_of(m["platform"]);
+          if (!found && platform_matches(m["platform"], want)) found = &m;
+        }
+        if (!found)
+          fail_runtime(ref_.str() + " has no image for " + p + " (it has: " + (available.empty() ? "none" : available) + ")",
+                       "choose a base that supports every platform in service.platforms");
+        manifests.emplace_back(found->at("digest"), p);
+      }
+    } else {
+      manifests.emplace_back(result.digest, platforms.empty() ? "" : platforms.front());
+      if (platforms.size() > 1)
+        fail_runtime(ref_.str() + " is a single-platform image, but service.platforms asks for several",
+                     "use a multi-platform base (an index) or one platform");
+    }
+
+    for (const auto& [digest, platform] : manifests) {
+      auto [mbody, mtype] = get_manifest(digest, digest);
+      if (!media::is_manifest(mtype)) fail_runtime(ref_.str() + ": " + digest + " is not an image manifest");
+      nlohmann::json m = nlohmann::json::parse(mbody);
+      if (digest != result.digest) blobs.push_back(digest);
+      const auto& config = m.at("config");
+      get_blob(config.at("digest"), config.at("size"));
+      blobs.push_back(config.at("digest"));
+      if (!platform.empty()) check_config_platform(config.at("digest"), platform);
+      for (const auto& layer : m.value("layers", nlohmann::json::array())) {
+        get_blob(layer.at("digest"), layer.at("size"));
+        blobs.push_back(layer.at("digest"));
+      }
+    }
+    result.bytes_downloaded = bytes_;
+    locations_.save();
+
+    // The layout: hard links into the blob store, then index.json last.
+    fs::create_directories(result.layout_dir / "blobs" / "sha256");
+    for (const auto& d : blobs) link_or_copy(store_.path(d), layout_blob(result.layout_dir, d));
+    nlohmann::json desc = {{"mediaType", type}, {"digest", result.digest}, {"size", body.size()}};
+    write_layout_index(result.layout_dir, desc, result.tag);
+    log::verbose("pulled " + ref_.str() + " (" + result.digest + ") into " + result.layout_dir.string());
+    return result;
+  }
+
+ private:
+  static std::string parse_platform_of(const nlohmann::json& p) {
+    std::string s = p.value("os", "?") + "/" + p.value("architecture", "?");
+    if (p.contains("variant")) s += "/" + p.value("variant", "");
+    return s;
+  }
+
+  void check_config_platform(const std::string& config_digest, const std::string& platform) {
+    nlohmann::json c = nlohmann::json::parse(read_file(store_.path(config_digest)), nullptr, false);
+    if (!c.is_object() || !c.contains("architecture")) return;
+    Platform want = parse_platform(platform);
+    if (c.value("architecture", "") != want.arch || c.value("os", want.os) != want.os)
+      fail_runtime(ref_.str() + " is a " + c.value("os", "?") + "/" + c.value("architecture", "?") + " image, not " + platform,
+                   "choose a base built for " + platform);
+  }
+
+  Reference ref_;
+  RegistryOptions options_;
+  Session session_;
+  BlobStore store_;
+  BlobLocations locations_;
+  std::vector<std::string> scopes_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace
+
+bool is_layout_reference(const std::string& text) { return text.starts_with("oci:"); }
+
+PullResult pull(const std::string& ref, const std::vector<std::string>& platforms, const RegistryOptions& options) {
+  Puller puller(parse_reference(ref), options);
+  return puller.run(platforms);
+}
+
+std::string resolve_base(const std::string& base, const std::vector<std::string>& platforms,
+                         const RegistryOptions& options) {
+  if (is_layout_reference(base)) return base;
+  return pull(base, platforms, options).oci_reference();
+}
+
+}  // namespace xb::registry

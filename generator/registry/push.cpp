@@ -1,0 +1,240 @@
+#include "registry/push.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "registry/blob_store.h"
+#include "registry/layout.h"
+#include "registry/media_types.h"
+#include "registry/reference.h"
+#include "registry/session.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+namespace xb::registry {
+
+namespace {
+
+struct Blob {
+  std::string digest;
+  uint64_t size = 0;
+};
+
+// Everything one push needs in one place.
+class Pusher {
+ public:
+  Pusher(fs::path layout, Reference ref, const RegistryOptions& options)
+      : layout_(std::move(layout)),
+        ref_(std::move(ref)),
+        options_(options),
+        session_(ref_.registry, options),
+        locations_(options.cache_dir) {
+    scopes_ = {"repository:" + ref_.repository + ":pull,push"};
+  }
+
+  PushResult run(const nlohmann::json& root) {
+    std::vector<nlohmann::json> manifests;  // children first, root last
+    std::vector<Blob> blobs;
+    collect(root, manifests, blobs);
+    for (const auto& b : blobs) push_blob(b);
+    for (const auto& m : manifests) {
+      bool is_root = &m == &manifests.back();
+      put_manifest(m, is_root ? ref_.identifier() : m.at("digest").get<std::string>());
+    }
+    result_.reference = ref_.str();
+    result_.digest = root.at("digest");
+    result_.media_type = root.at("mediaType");
+    result_.size = root.at("size");
+    result_.bytes_uploaded = session_.bytes_sent();
+    locations_.save();
+    return result_;
+  }
+
+ private:
+  std::string read_blob(const std::string& digest) const { return read_file(layout_blob(layout_, digest)); }
+
+  void collect(const nlohmann::json& desc, std::vector<nlohmann::json>& manifests, std::vector<Blob>& blobs) {
+    std::string type = desc.value("mediaType", "");
+    std::string digest = desc.at("digest");
+    nlohmann::json doc = nlohmann::json::parse(read_blob(digest), nullptr, false);
+    if (!doc.is_object()) fail_input(layout_blob(layout_, digest).string() + " is not JSON");
+    if (media::is_index(type)) {
+      for (const auto& child : doc.value("manifests", nlohmann::json::array())) collect(child, manifests, blobs);
+    } else if (media::is_manifest(type)) {
+      auto add = [&](const nlohmann::json& d) {
+        std::string dg = d.at("digest");
+        if (seen_.insert(dg).second) blobs.push_back({dg, d.at("size").get<uint64_t>()});
+      };
+      add(doc.at("config"));
+      for (const auto& layer : doc.value("layers", nlohmann::json::array())) add(layer);
+    } else {
+      fail_input("cannot push " + digest + " from " + layout_.string() + ": unsupported media type \"" + type + "\"");
+    }
+    manifests.push_back(desc);
+  }
+
+  std::string blob_path(const std::string& digest) const { return "/v2/" + ref_.repository + "/blobs/" + digest; }
+  std::string uploads_path() const { return "/v2/" + ref_.repository + "/blobs/uploads/"; }
+
+  void push_blob(const Blob& blob) {
+    HttpRequest head;
+    head.method = "HEAD";
+    head.url = blob_path(blob.digest);
+    HttpResponse r = session_.send(head, scopes_);
+    if (r.status == 200) {
+      log::verbose("blob " + blob.digest + " already in " + ref_.name());
+      ++result_.blobs_existing;
+      locations_.add(ref_.registry, ref_.repository, blob.digest);
+      return;
+    }
+    if (r.status != 404) fail_runtime("HEAD " + session_.url(head.url) + ": " + registry_error_text(r));
+
+    std::string location;
+    for (const auto& from : locations_.repositories(ref_.registry, blob.digest)) {
+      if (from == ref_.repository) continue;
+      HttpRequest mount;
+      mount.method = "POST";
+      mount.url = uploads_path() + "?mount=" + blob.digest + "&from=" + from;
+      std::vector<std::string> scopes = scopes_;
+      scopes.push_back("repository:" + from + ":pull");
+      HttpResponse m = session_.send(mount, scopes);
+      if (m.status == 201) {
+        log::verbose("blob " + blob.digest + " mounted from " + from);
+        ++result_.blobs_mounted;
+        locations_.add(ref_.registry, ref_.repository, blob.digest);
+        return;
+      }
+      if (m.status == 202) {  // the registry declined the mount and opened an upload instead
+        location = m.header("location");
+        break;
+      }
+    }
+    upload(blob, location);
+    ++result_.blobs_uploaded;
+    locations_.add(ref_.registry, ref_.repository, blob.digest);
+  }
+
+  std::string start_upload() {
+    HttpRequest post;
+    post.method = "POST";
+    post.url = uploads_path();
+    HttpResponse r = session_.send(post, scopes_);
+    if (r.status != 202 || r.header("location").empty())
+      fail_runtime("starting an upload to " + ref_.name() + " failed: " + registry_error_text(r));
+    return r.header("location");
+  }
+
+  // Where the registry says an upload stands: the next byte it expects, or
+  // nullopt when it lost the upload (start over).
+  std::optional<uint64_t> upload_status(std::string& location) {
+    HttpRequest get;
+    get.url = location;
+    HttpResponse r = session_.send(get, scopes_);
+    if (r.status != 204 && r.status != 202) return std::nullopt;
+    if (!r.header("location").empty()) location = r.header("location");
+    std::string range = r.header("range");  // "0-N", N inclusive
+    auto dash = range.find('-');
+    if (dash == std::string::npos) return 0;
+    return std::stoull(range.substr(dash + 1)) + 1;
+  }
+
+  void upload(const Blob& blob, std::string location) {
+    fs::path file = layout_blob(layout_, blob.digest);
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail_input("cannot read " + file.string() + ": the layout is missing blob " + blob.digest);
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+
+    log::info("uploading " + blob.digest.substr(0, 19) + " (" + std::to_string(blob.size) + " bytes) to " + ref_.name());
+    if (location.empty()) location = start_upload();
+    uint64_t offset = 0;
+    int failures = 0;
+    while (offset < blob.size) {
+      uint64_t n = std::min<uint64_t>(options_.chunk_size, blob.size - offset);
+      HttpRequest patch;
+      patch.method = "PATCH";
+      patch.url = location;
+      patch.body_fd = fd;
+      patch.body_offset = offset;
+      patch.body_length = n;
+      patch.headers = {"Content-Type: application/octet-stream",
+                       "Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + n - 1)};
+      try {
+        HttpResponse r = session_.send(patch, scopes_);
+        if (r.status == 202) {
+          location = r.header("location").empty() ? location : r.header("location");
+          offset += n;
+          continue;
+        }
+        if (r.status != 416) fail_runtime("uploading " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
+        // 416: the registry has a different offset than we thought; ask it.
+      } catch (const TransportError& e) {
+        if (++failures > options_.max_retries) throw;
+        log::warn(std::string(e.what()) + "; resuming the upload");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 << std::min(failures, 5)));
+      }
+      if (auto next = upload_status(location); next && *next <= blob.size) {
+        offset = *next;
+        ++result_.resumed;
+      } else {
+        log::warn("the registry lost the upload of " + blob.digest + "; starting it again");
+        location = start_upload();
+        offset = 0;
+      }
+    }
+    HttpRequest put;
+    put.method = "PUT";
+    put.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
+    put.headers = {"Content-Type: application/octet-stream"};
+    HttpResponse r = session_.send(put, scopes_);
+    if (r.status != 201)
+      fail_runtime("completing the upload of " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
+  }
+
+  void put_manifest(const nlohmann::json& desc, const std::string& reference) {
+    std::string digest = desc.at("digest");
+    std::string body = read_blob(digest);
+    HttpRequest put;
+    put.method = "PUT";
+    put.url = "/v2/" + ref_.repository + "/manifests/" + reference;
+    put.headers = {"Content-Type: " + desc.at("mediaType").get<std::string>()};
+    put.body = body;
+    HttpResponse r = session_.send(put, scopes_);
+    if (r.status != 201 && r.status != 200)
+      fail_runtime("PUT manifest " + reference + " to " + ref_.name() + " failed: " + registry_error_text(r),
+                   "the registry must accept OCI manifests and indexes");
+    std::string echoed = r.header("docker-content-digest");
+    if (!echoed.empty() && echoed != digest)
+      fail_runtime("the registry stored manifest " + reference + " of " + ref_.name() + " as " + echoed + ", expected " + digest);
+    ++result_.manifests;
+  }
+
+  fs::path layout_;
+  Reference ref_;
+  RegistryOptions options_;
+  Session session_;
+  BlobLocations locations_;
+  std::vector<std::string> scopes_;
+  std::set<std::string> seen_;
+  PushResult result_;
+};
+
+}  // namespace
+
+PushResult push(const fs::path& layout_dir, const std::string& tag_in_layout, const std::string& ref_text,
+                const RegistryOptions& options) {
+  Reference ref = parse_reference(ref_text);
+  nlohmann::json root = find_tagged(layout_dir, tag_in_layout);
+  Pusher pusher(layout_dir, ref, options);
+  return pusher.run(root);
+}
+
+}  // namespace xb::registry

@@ -1,0 +1,35 @@
+// Publishing an image from an OCI layout to a registry: blobs first (HEAD,
+// skip what exists; mount from another repository of the same registry when
+// the cache knows one; otherwise a chunked upload that resumes after a broken
+// connection), then the platform manifests, then the index under the tag.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "registry/options.h"
+
+namespace xb::registry {
+
+struct PushResult {
+  std::string reference;    // fully qualified, as pushed: "127.0.0.1:5000/orders-api:1.4.2"
+  std::string digest;       // of what the tag now points to (index or manifest)
+  std::string media_type;
+  uint64_t size = 0;
+  uint64_t bytes_uploaded = 0;  // request body bytes sent: blobs, retries and manifests
+  int blobs_uploaded = 0;
+  int blobs_existing = 0;       // HEAD said the registry had them
+  int blobs_mounted = 0;        // cross-repository mounts
+  int manifests = 0;            // manifests and indexes PUT
+  int resumed = 0;              // uploads continued after a broken connection
+};
+
+// Pushes the image tagged TAG_IN_LAYOUT (empty: the only one) in the OCI
+// layout LAYOUT_DIR to REF ("registry/repo:tag"). Throws xb::Error: runtime
+// (1) for registry, network and auth failures, bad_input (2) for a bad REF or
+// a layout without that tag.
+PushResult push(const std::filesystem::path& layout_dir, const std::string& tag_in_layout, const std::string& ref,
+                const RegistryOptions& options);
+
+}  // namespace xb::registry

@@ -1,0 +1,60 @@
+// One registry host: how to reach it (https, or http where allowed), and the
+// authentication dance (anonymous, Basic, Bearer tokens per scope).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "registry/challenge.h"
+#include "registry/credentials.h"
+#include "registry/http_client.h"
+#include "registry/options.h"
+
+namespace xb::registry {
+
+// Plain HTTP is only ever used for these: loopback, or named by the user.
+bool http_allowed(const std::string& registry, const std::vector<std::string>& insecure);
+
+class Session {
+ public:
+  // REGISTRY as in a Reference ("docker.io", "127.0.0.1:5000").
+  Session(std::string registry, const RegistryOptions& options);
+
+  const std::string& registry() const { return registry_; }
+  // "https://host" or "http://host", decided on the first request.
+  const std::string& base_url();
+  // PATH ("/v2/...") or an absolute Location made absolute.
+  std::string url(const std::string& path_or_url);
+
+  // Sends REQUEST (its url may be a path), authenticating for SCOPES
+  // ("repository:NAME:pull,push"). Retries once after a 401 with a fresh
+  // token; a second 401 or 403 is an authentication error (exit 1).
+  HttpResponse send(HttpRequest request, const std::vector<std::string>& scopes);
+
+  HttpClient& http() { return *http_; }
+  uint64_t bytes_sent() const { return http_->bytes_sent(); }
+
+ private:
+  void ping();
+  std::string authorization(const std::vector<std::string>& scopes, bool refresh);
+  std::string fetch_token(const std::vector<std::string>& scopes);
+  [[noreturn]] void auth_failed(const HttpResponse& r, const std::string& url);
+
+  std::string registry_;
+  std::string host_;  // API host
+  RegistryOptions options_;
+  std::unique_ptr<HttpClient> http_;
+  std::string base_url_;
+  std::optional<Challenge> challenge_;
+  bool credentials_loaded_ = false;
+  std::optional<Credentials> credentials_;
+  std::map<std::string, std::string> tokens_;  // scopes joined -> bearer token
+};
+
+// The registry's error document ({"errors":[{"code","message"}]}) as one line.
+std::string registry_error_text(const HttpResponse& r);
+
+}  // namespace xb::registry

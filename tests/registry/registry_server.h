@@ -1,0 +1,306 @@
+// Test helpers for registry tests: Debian's docker-registry on loopback
+// (optionally with htpasswd auth and TLS from a CA made at test time), shell
+// commands, and a TCP proxy that breaks one connection mid-transfer.
+// Header-only so both the library tests and the integration tests use it.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace xb::test {
+
+namespace fs = std::filesystem;
+
+// Skip when TOOL is missing, unless in CI (CI=true), where it must be there.
+#define XB_REQUIRE_TOOL(tool)                                                             \
+  do {                                                                                    \
+    if (std::system("command -v " tool " >/dev/null 2>&1") != 0) {                        \
+      const char* ci = std::getenv("CI");                                                 \
+      if (ci && std::string(ci) == "true") FAIL() << tool " is required in CI";           \
+      GTEST_SKIP() << tool " is not installed";                                           \
+    }                                                                                     \
+  } while (0)
+
+struct ShellResult {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs COMMAND with /bin/sh, capturing stdout and stderr together.
+inline ShellResult shell(const std::string& command) {
+  ShellResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+inline std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// A fresh directory under the test's temp dir, removed at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "xb-registry-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  fs::path path_;
+};
+
+inline int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+inline bool port_open(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+struct RegistryServerOptions {
+  std::string user;      // non-empty: htpasswd auth with this user
+  std::string password;
+  bool tls = false;      // serve HTTPS with a certificate from a fresh CA (ca_file())
+};
+
+// docker-registry serving a temp directory on 127.0.0.1:<free port>.
+class RegistryServer {
+ public:
+  explicit RegistryServer(RegistryServerOptions o = {}) : options_(std::move(o)) {
+    port_ = free_port();
+    std::string cfg = "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
+                      "storage:\n  filesystem:\n    rootdirectory: " + (dir_ / "data").string() +
+                      "\n  delete:\n    enabled: true\n"
+                      "http:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
+    if (options_.tls) {
+      make_certificates();
+      cfg += "  tls:\n    certificate: " + (dir_ / "server.crt").string() + "\n    key: " + (dir_ / "server.key").string() + "\n";
+    }
+    if (!options_.user.empty()) {
+      auto r = shell("htpasswd -Bbn " + quote(options_.user) + " " + quote(options_.password) + " > " +
+                     quote((dir_ / "htpasswd").string()));
+      if (r.status != 0) throw std::runtime_error("htpasswd failed: " + r.output);
+      cfg += "auth:\n  htpasswd:\n    realm: xraybake-test\n    path: " + (dir_ / "htpasswd").string() + "\n";
+    }
+    write_text(dir_ / "config.yml", cfg);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string log = (dir_ / "registry.log").string();
+      std::freopen(log.c_str(), "w", stdout);
+      std::freopen(log.c_str(), "a", stderr);
+      std::string conf = (dir_ / "config.yml").string();
+      ::execlp("docker-registry", "docker-registry", "serve", conf.c_str(), nullptr);
+      ::_exit(127);
+    }
+    for (int i = 0; i < 600 && !port_open(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!port_open(port_)) throw std::runtime_error("docker-registry did not start: " + log());
+  }
+  ~RegistryServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  RegistryServer(const RegistryServer&) = delete;
+  RegistryServer& operator=(const RegistryServer&) = delete;
+
+  int port() const { return port_; }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string ca_file() const { return (dir_ / "ca.crt").string(); }
+  // A directory with ca.crt, for skopeo --cert-dir.
+  std::string cert_dir() const { return dir_.path().string(); }
+  std::string log() const {
+    std::ifstream in(dir_ / "registry.log");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // Flags for skopeo talking to this registry (source side).
+  std::string skopeo_src_flags() const {
+    std::string f = options_.tls ? " --src-cert-dir " + cert_dir() : " --src-tls-verify=false";
+    if (!options_.user.empty()) f += " --src-creds " + quote(options_.user + ":" + options_.password);
+    return f;
+  }
+  std::string skopeo_flags() const {
+    std::string f = options_.tls ? " --cert-dir " + cert_dir() : " --tls-verify=false";
+    if (!options_.user.empty()) f += " --creds " + quote(options_.user + ":" + options_.password);
+    return f;
+  }
+
+ private:
+  void make_certificates() {
+    std::string d = quote(dir_.path().string());
+    auto r = shell("cd " + d +
+                   " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key"
+                   " -out ca.crt -days 2 -subj /CN=xraybake-test-ca"
+                   " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key"
+                   " -out server.csr -subj /CN=127.0.0.1"
+                   " && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf"
+                   " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt"
+                   " -days 2 -extfile ext.cnf");
+    if (r.status != 0) throw std::runtime_error("openssl failed: " + r.output);
+  }
+
+  RegistryServerOptions options_;
+  TempDir dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Forwards 127.0.0.1:port() to 127.0.0.1:TARGET; the first connection whose
+// client-to-server bytes pass CUT_AFTER is closed abruptly (once).
+class CuttingProxy {
+ public:
+  CuttingProxy(int target, uint64_t cut_after) : target_(target), cut_after_(cut_after) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(listen_, 16);
+    accept_thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~CuttingProxy() {
+    stop_ = true;
+    ::shutdown(listen_, SHUT_RDWR);
+    ::close(listen_);
+    accept_thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& t : workers_) t.join();
+  }
+  int port() const { return port_; }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  bool cut() const { return cut_; }
+  uint64_t forwarded() const { return total_; }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      int c = ::accept(listen_, nullptr, nullptr);
+      if (c < 0) return;
+      std::lock_guard<std::mutex> lock(mu_);
+      workers_.emplace_back([this, c] { serve(c); });
+    }
+  }
+  void serve(int client) {
+    int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(target_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(client);
+      ::close(server);
+      return;
+    }
+    char buf[16384];
+    while (!stop_) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      if (::poll(fds, 2, 200) < 0) break;
+      bool done = false;
+      for (int i = 0; i < 2 && !done; ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) {
+          done = true;
+          break;
+        }
+        if (i == 0) {
+          uint64_t before = total_.fetch_add(static_cast<uint64_t>(n));
+          if (!cut_ && before + static_cast<uint64_t>(n) > cut_after_ && !cut_.exchange(true)) {
+            // Forward part of it, then drop both sides with a reset.
+            size_t part = static_cast<size_t>(cut_after_ > before ? cut_after_ - before : 0);
+            if (part) (void)::write(server, buf, part);
+            linger l{1, 0};
+            ::setsockopt(client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            done = true;
+            break;
+          }
+        }
+        const char* p = buf;
+        while (n > 0) {
+          ssize_t w = ::write(fds[1 - i].fd, p, static_cast<size_t>(n));
+          if (w <= 0) {
+            done = true;
+            break;
+          }
+          p += w;
+          n -= w;
+        }
+      }
+      if (done) break;
+    }
+    ::close(client);
+    ::close(server);
+  }
+
+  int target_;
+  uint64_t cut_after_;
+  int listen_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> cut_{false};
+  std::atomic<uint64_t> total_{0};
+  std::thread accept_thread_;
+  std::mutex mu_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace xb::test
