@@ -87,6 +87,15 @@ size_t on_read(char* buffer, size_t size, size_t n, void* user) {
   return static_cast<size_t>(got);
 }
 
+// curl rewinds the body when it retries on a fresh connection by itself.
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* t = static_cast<Transfer*>(user);
+  uint64_t size = t->request->body_fd >= 0 ? t->request->body_length : t->request->body.size();
+  if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > size) return CURL_SEEKFUNC_CANTSEEK;
+  t->sent = static_cast<uint64_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
 bool is_tls_error(CURLcode c) {
   return c == CURLE_SSL_CONNECT_ERROR || c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE ||
          c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR;
@@ -170,6 +179,8 @@ HttpResponse HttpClient::send(const HttpRequest& r) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(c, CURLOPT_READDATA, &t);
+    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(c, CURLOPT_SEEKDATA, &t);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
     if (r.method != "PUT") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   }
@@ -184,7 +195,9 @@ HttpResponse HttpClient::send(const HttpRequest& r) {
   if (t.sink_error) std::rethrow_exception(t.sink_error);  // disk full, bad digest
   if (rc != CURLE_OK) {
     std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    throw TransportError(r.method + " " + r.url + ": " + why, rc, is_tls_error(rc));
+    // Upload URLs carry long opaque state; the path is enough to say where.
+    std::string where = r.url.substr(0, r.url.find('?'));
+    throw TransportError(r.method + " " + where + ": " + why, why, rc, is_tls_error(rc));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -46,12 +46,15 @@ struct HttpResponse {
 // The server could not be reached or the connection broke: may be retried.
 class TransportError : public Error {
  public:
-  TransportError(std::string message, int curl_code, bool tls)
-      : Error(ExitCode::runtime, std::move(message)), curl_code_(curl_code), tls_(tls) {}
+  TransportError(std::string message, std::string reason, int curl_code, bool tls)
+      : Error(ExitCode::runtime, std::move(message)), reason_(std::move(reason)), curl_code_(curl_code), tls_(tls) {}
+  // curl's words alone, without the URL: "Connection reset by peer".
+  const std::string& reason() const { return reason_; }
   int curl_code() const { return curl_code_; }
   bool tls() const { return tls_; }  // the TLS handshake or certificate failed
 
  private:
+  std::string reason_;
   int curl_code_;
   bool tls_;
 };

@@ -136,11 +136,14 @@ class Pusher {
     HttpRequest get;
     get.url = location;
     HttpResponse r = session_.send(get, scopes_);
-    if (r.status != 204 && r.status != 202) return std::nullopt;
+    if (r.status != 204 && r.status != 202) {
+      log::verbose("upload status: " + registry_error_text(r));
+      return std::nullopt;
+    }
     if (!r.header("location").empty()) location = r.header("location");
-    std::string range = r.header("range");  // "0-N", N inclusive
+    std::string range = r.header("range");  // "0-N", N inclusive; "0-0" also means nothing yet
     auto dash = range.find('-');
-    if (dash == std::string::npos) return 0;
+    if (dash == std::string::npos || range == "0-0") return 0;
     return std::stoull(range.substr(dash + 1)) + 1;
   }
 
@@ -174,20 +177,25 @@ class Pusher {
           offset += n;
           continue;
         }
-        if (r.status != 416) fail_runtime("uploading " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
-        // 416: the registry has a different offset than we thought; ask it.
+        // 416: the registry is at another offset; 404: it dropped the upload
+        // (after curl re-sent a broken chunk by itself). Ask it where it is.
+        if ((r.status != 416 && r.status != 404) || ++failures > options_.max_retries)
+          fail_runtime("uploading " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
       } catch (const TransportError& e) {
         if (++failures > options_.max_retries) throw;
-        log::warn(std::string(e.what()) + "; resuming the upload");
+        log::warn("the connection broke while uploading " + blob.digest.substr(0, 19) + " to " + ref_.name() + " (" +
+                  e.reason() + "); resuming");
         std::this_thread::sleep_for(std::chrono::milliseconds(200 << std::min(failures, 5)));
       }
       if (auto next = upload_status(location); next && *next <= blob.size) {
         offset = *next;
         ++result_.resumed;
       } else {
-        log::warn("the registry lost the upload of " + blob.digest + "; starting it again");
+        // docker-registry drops an upload that received part of a chunk.
+        log::warn("the registry dropped the broken upload of " + blob.digest + "; starting it again");
         location = start_upload();
         offset = 0;
+        ++result_.restarted;
       }
     }
     HttpRequest put;

@@ -22,7 +22,8 @@ struct PushResult {
   int blobs_existing = 0;       // HEAD said the registry had them
   int blobs_mounted = 0;        // cross-repository mounts
   int manifests = 0;            // manifests and indexes PUT
-  int resumed = 0;              // uploads continued after a broken connection
+  int resumed = 0;              // uploads continued where the registry had got to, after a broken connection
+  int restarted = 0;            // uploads begun again because the registry dropped the broken one
 };
 
 // Pushes the image tagged TAG_IN_LAYOUT (empty: the only one) in the OCI

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -48,7 +49,7 @@ struct ShellResult {
 // Runs COMMAND with /bin/sh, capturing stdout and stderr together.
 inline ShellResult shell(const std::string& command) {
   ShellResult r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  FILE* p = ::popen(("(" + command + ") 2>&1").c_str(), "r");
   if (!p) return r;
   char buf[4096];
   size_t n;
@@ -160,9 +161,9 @@ class RegistryServer {
 
   int port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string ca_file() const { return (dir_ / "ca.crt").string(); }
-  // A directory with ca.crt, for skopeo --cert-dir.
-  std::string cert_dir() const { return dir_.path().string(); }
+  std::string ca_file() const { return (dir_ / "certs" / "ca.crt").string(); }
+  // A directory with only ca.crt, for skopeo --cert-dir.
+  std::string cert_dir() const { return (dir_ / "certs").string(); }
   std::string log() const {
     std::ifstream in(dir_ / "registry.log");
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -189,7 +190,7 @@ class RegistryServer {
                    " -out server.csr -subj /CN=127.0.0.1"
                    " && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf"
                    " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt"
-                   " -days 2 -extfile ext.cnf");
+                   " -days 2 -extfile ext.cnf && mkdir certs && cp ca.crt certs/");
     if (r.status != 0) throw std::runtime_error("openssl failed: " + r.output);
   }
 
@@ -199,11 +200,15 @@ class RegistryServer {
   pid_t pid_ = -1;
 };
 
-// Forwards 127.0.0.1:port() to 127.0.0.1:TARGET; the first connection whose
-// client-to-server bytes pass CUT_AFTER is closed abruptly (once).
+// Forwards 127.0.0.1:port() to 127.0.0.1:TARGET and breaks connections (a
+// reset), TIMES times: as soon as the client-to-server bytes pass CUT_AFTER,
+// or, with AT_REQUEST (e.g. "PATCH "), when such a request starts after that
+// point, before any of it reaches the server (a keep-alive connection dropped
+// between two requests).
 class CuttingProxy {
  public:
-  CuttingProxy(int target, uint64_t cut_after) : target_(target), cut_after_(cut_after) {
+  CuttingProxy(int target, uint64_t cut_after, std::string at_request = {}, int times = 1)
+      : target_(target), cut_after_(cut_after), at_request_(std::move(at_request)), times_(times) {
     listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -227,7 +232,7 @@ class CuttingProxy {
   }
   int port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  bool cut() const { return cut_; }
+  bool cut() const { return cuts_ > 0; }
   uint64_t forwarded() const { return total_; }
 
  private:
@@ -264,9 +269,12 @@ class CuttingProxy {
         }
         if (i == 0) {
           uint64_t before = total_.fetch_add(static_cast<uint64_t>(n));
-          if (!cut_ && before + static_cast<uint64_t>(n) > cut_after_ && !cut_.exchange(true)) {
-            // Forward part of it, then drop both sides with a reset.
-            size_t part = static_cast<size_t>(cut_after_ > before ? cut_after_ - before : 0);
+          bool due = !at_request_.empty()
+                         ? before >= cut_after_ && std::string_view(buf, static_cast<size_t>(n)).starts_with(at_request_)
+                         : before + static_cast<uint64_t>(n) > cut_after_;
+          if (due && cuts_.fetch_add(1) < times_) {
+            // Forward part of it (none at a request start), then reset both sides.
+            size_t part = !at_request_.empty() ? 0 : static_cast<size_t>(cut_after_ > before ? cut_after_ - before : 0);
             if (part) (void)::write(server, buf, part);
             linger l{1, 0};
             ::setsockopt(client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
@@ -293,10 +301,12 @@ class CuttingProxy {
 
   int target_;
   uint64_t cut_after_;
+  std::string at_request_;
   int listen_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> cut_{false};
+  int times_;
+  std::atomic<int> cuts_{0};
   std::atomic<uint64_t> total_{0};
   std::thread accept_thread_;
   std::mutex mu_;

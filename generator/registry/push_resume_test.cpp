@@ -1,0 +1,69 @@
+// A connection that breaks during an upload: the push asks the registry where
+// the upload stands and continues from there, or starts the blob again when
+// the registry dropped the upload (docker-registry does after half a chunk).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "registry/push.h"
+#include "registry/registry_server.h"
+#include "registry/test_image.h"
+
+namespace xb::registry {
+namespace {
+
+class PushResumeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    XB_REQUIRE_TOOL("docker-registry");
+    XB_REQUIRE_TOOL("skopeo");
+    ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
+    options.cache_dir = (tmp / "cache").string();
+    options.chunk_size = 1 << 20;
+    img = test::make_test_image(tmp / "img", "v1", {test::test_bytes(kLayer, 11)});
+  }
+
+  void expect_pushed(const test::RegistryServer& reg) {
+    auto inspect = test::shell("skopeo inspect --raw --tls-verify=false docker://" + reg.host() + "/app:v1");
+    ASSERT_EQ(inspect.status, 0) << inspect.output;
+    EXPECT_EQ("sha256:" + sha256_hex(inspect.output), img.index_digest);
+    // Copying it out makes skopeo fetch and verify every blob.
+    auto copy = test::shell("skopeo copy --src-tls-verify=false docker://" + reg.host() + "/app:v1 oci:" +
+                            (tmp / "back").string() + ":v1");
+    EXPECT_EQ(copy.status, 0) << copy.output;
+  }
+
+  static constexpr size_t kLayer = 4 << 20;
+  test::TempDir tmp;
+  RegistryOptions options;
+  test::TestImage img;
+};
+
+TEST_F(PushResumeTest, ConnectionDroppedBetweenChunksResumesWhereTheRegistryIs) {
+  test::RegistryServer reg;
+  // Dropped when the third chunk's PATCH starts (the registry has two
+  // chunks), and so is curl's own immediate retry on a fresh connection.
+  test::CuttingProxy proxy(reg.port(), 2u << 20, "PATCH ", 2);
+  PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
+  EXPECT_TRUE(proxy.cut());
+  EXPECT_EQ(r.resumed, 1);
+  EXPECT_EQ(r.restarted, 0);
+  EXPECT_EQ(r.digest, img.index_digest);
+  // Nothing was sent twice except (at most) the chunk that was cut.
+  EXPECT_LT(r.bytes_uploaded, kLayer + options.chunk_size + 64 * 1024);
+  expect_pushed(reg);
+}
+
+TEST_F(PushResumeTest, ConnectionDroppedMidChunkIsRetried) {
+  test::RegistryServer reg;
+  // Dropped in the middle of the third chunk's body.
+  test::CuttingProxy proxy(reg.port(), (5u << 20) / 2);
+  PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
+  EXPECT_TRUE(proxy.cut());
+  EXPECT_EQ(r.resumed + r.restarted, 1);
+  EXPECT_EQ(r.digest, img.index_digest);
+  expect_pushed(reg);
+}
+
+}  // namespace
+}  // namespace xb::registry
