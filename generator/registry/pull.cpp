@@ -136,11 +136,12 @@ class Puller {
     std::vector<std::pair<std::string, std::string>> manifests;  // digest, platform asked for
     if (media::is_index(type)) {
       nlohmann::json index = nlohmann::json::parse(body);
+      const nlohmann::json entries = index.value("manifests", nlohmann::json::array());
       for (const auto& p : platforms) {
         Platform want = parse_platform(p);
         const nlohmann::json* found = nullptr;
         std::string available;
-        for (const auto& m : index.value("manifests", nlohmann::json::array())) {
+        for (const auto& m : entries) {
           if (!m.contains("platform")) continue;
           available += (available.empty() ? "" : ", ") + parse_platform_of(m["platform"]);
           if (!found && platform_matches(m["platform"], want)) found = &m;
