@@ -75,9 +75,11 @@ static void logmsg(int level, const char *fmt, ...) {
   ssize_t w = write(STDERR_FILENO, buf, n); /* nowhere to report a failure */
   (void)w;
 }
-#define ERR(...) logmsg(0, __VA_ARGS__)
-#define INFO(...) logmsg(1, __VA_ARGS__)
-#define DEBUG(...) logmsg(2, __VA_ARGS__)
+/* The level is checked first so that arguments (signame) cost nothing when quiet. */
+#define LOG_AT(level, ...) do { if (opt.verbosity >= (level)) logmsg(level, __VA_ARGS__); } while (0)
+#define ERR(...) LOG_AT(0, __VA_ARGS__)
+#define INFO(...) LOG_AT(1, __VA_ARGS__)
+#define DEBUG(...) LOG_AT(2, __VA_ARGS__)
 
 static const char *signame(int sig) {
   static const char *const names[] = {
@@ -368,7 +370,7 @@ static struct {
   long long daemon_restart_at, daemon_started_at, backoff;
   int daemon_restarts;
   int daemon_log_fd;
-} st = { .daemon_log_fd = -1, .backoff = FIRST_BACKOFF_MS };
+} st = { .daemon_log_fd = -1 };
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -548,6 +550,10 @@ static const char *describe(int status, char *buf, size_t n) {
   return buf;
 }
 
+static long long first_backoff(void) {
+  return opt.max_backoff < FIRST_BACKOFF_MS ? (opt.max_backoff > 0 ? opt.max_backoff : 1) : FIRST_BACKOFF_MS;
+}
+
 static void reap(long long now) {
   for (;;) {
     int status;
@@ -570,13 +576,14 @@ static void reap(long long now) {
         INFO("daemon (pid %d) %s", pid, describe(status, what, sizeof what));
         continue;
       }
-      if (now - st.daemon_started_at >= STABLE_MS) st.backoff = FIRST_BACKOFF_MS;
+      if (now - st.daemon_started_at >= STABLE_MS) st.backoff = first_backoff();
       INFO("daemon (pid %d) %s after %lldms; restarting in %lldms", pid,
            describe(status, what, sizeof what), now - st.daemon_started_at, st.backoff);
       st.daemon_restart_at = now + st.backoff;
       st.daemon_restarts++;
-      st.backoff = st.backoff * 2 > opt.max_backoff ? opt.max_backoff : st.backoff * 2;
-      if (st.backoff < 1) st.backoff = 1;
+      st.backoff *= 2;
+      if (st.backoff > opt.max_backoff) st.backoff = opt.max_backoff;
+      if (st.backoff < first_backoff()) st.backoff = first_backoff();
     } else {
       DEBUG("reaped orphan pid %d (%s)", pid, describe(status, what, sizeof what));
     }
@@ -647,6 +654,7 @@ static long long step(char **app_argv, long long now) {
     if (st.daemon > 0 && now >= st.daemon_kill_at) {
       ERR("daemon (pid %d) still running after the flush grace: SIGKILL", st.daemon);
       signal_to(st.daemon, SIGKILL, "daemon");
+      while (waitpid(st.daemon, NULL, 0) < 0 && errno == EINTR) {}  /* dies at once */
       st.daemon = 0;
     }
     if (st.daemon <= 0) {
@@ -689,12 +697,13 @@ int main(int argc, char **argv) {
   sigset_t all;
   sigfillset(&all);
   if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) { ERR("sigprocmask: %s", strerror(errno)); return 1; }
-  int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+  int sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) { ERR("signalfd: %s", strerror(errno)); return 1; }
   if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
     ERR("warning: cannot become a child subreaper: %s", strerror(errno));
 
   st.t0 = now_ms();
+  st.backoff = first_backoff();
   if (opt.daemon) {
     if (opt.daemon_log) {
       st.daemon_log_fd = open(opt.daemon_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -714,18 +723,26 @@ int main(int argc, char **argv) {
     long long now = now_ms();
     long long next = step(argv + app_i, now);
     if (st.phase == DONE) break;
-    int timeout = -1;  /* idle: sleep until a signal */
-    if (next) timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);
-    struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-    if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) { ERR("poll: %s", strerror(errno)); return 1; }
-    now = now_ms();
+    if (next) {  /* a deadline is pending: wait for a signal at most until then */
+      struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+      long long wait = next - now;
+      int r = poll(&pfd, 1, wait < 0 ? 0 : wait > INT_MAX ? INT_MAX : (int)wait);
+      if (r < 0 && errno != EINTR) { ERR("poll: %s", strerror(errno)); return 1; }
+      if (r <= 0) continue;
+    }
+    /* Idle: block in read() itself, so nothing wakes us but a signal, and a
+     * forwarded signal costs one read and one kill. */
     struct signalfd_siginfo si[16];
-    ssize_t n;
-    while ((n = read(sfd, si, sizeof si)) > 0)
-      for (size_t i = 0; i < (size_t)n / sizeof *si; i++)
-        if (si[i].ssi_signo != SIGCHLD) on_signal((int)si[i].ssi_signo, now);
-    if (n < 0 && errno != EAGAIN && errno != EINTR) { ERR("read signalfd: %s", strerror(errno)); return 1; }
-    reap(now);
+    ssize_t n = read(sfd, si, sizeof si);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) { ERR("read signalfd: %s", strerror(errno)); return 1; }
+    now = now_ms();
+    int child = 0;
+    for (size_t i = 0; i < (size_t)n / sizeof *si; i++) {
+      if (si[i].ssi_signo == SIGCHLD) child = 1;
+      else on_signal((int)si[i].ssi_signo, now);
+    }
+    if (child) reap(now);
   }
   INFO("exiting with status %d", st.exit_code);
   return st.exit_code;
