@@ -59,6 +59,8 @@ fs::path BlobStore::put(const std::string& digest, int64_t size, const std::stri
                      " bytes), got " + actual + " (" + std::to_string(got) + " bytes)",
                  "the registry or a proxy returned corrupt data; retry, and report it if it persists");
   }
+  // Read-only like the daemon downloads that share this store (fetch/cache.h).
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
   fs::rename(tmp, target, ec);
   if (ec) fail_runtime("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
   return target;

@@ -1,5 +1,6 @@
-// The content-addressed cache shared by pulls and pushes:
-// CACHE/blobs/sha256/<hex>, each file verified before it is put there, and a
+// The content-addressed cache shared by pulls, pushes and the daemon download
+// (fetch/cache.h): CACHE/blobs/sha256/<hex>, read-only, each file verified
+// before it is renamed there, and a
 // small record of which repositories of which registry hold which blob (for
 // cross-repository mounts).
 #pragma once

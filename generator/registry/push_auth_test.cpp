@@ -98,6 +98,29 @@ TEST_F(PushAuthTest, CredentialHelperOnPath) {
   EXPECT_EQ(push(tmp / "img", "v1", reg.host() + "/app:v2", options).digest, img.index_digest);
 }
 
+TEST_F(PushAuthTest, BearerTokenFlowWithScopes) {
+  XB_REQUIRE_TOOL("python3");
+  test::RegistryServer reg({"robot", "t0ken-pass", false, true});
+  write_auths(reg.host(), "robot", "t0ken-pass");
+  PushResult r = push(tmp / "img", "v1", reg.host() + "/team/app:v1", options);
+  EXPECT_EQ(r.digest, img.index_digest);
+  EXPECT_NE(reg.token_requests().find("repository:team/app:pull,push"), std::string::npos) << reg.token_requests();
+
+  // A mount asks for pull on the source repository too.
+  push(tmp / "img", "v1", reg.host() + "/team/other:v1", options);
+  EXPECT_NE(reg.token_requests().find("repository:team/other:pull,push repository:team/app:pull"), std::string::npos)
+      << reg.token_requests();
+
+  write_auths(reg.host(), "robot", "nope");
+  try {
+    push(tmp / "img", "v1", reg.host() + "/team/app:v2", options);
+    FAIL() << "the token server accepted a wrong password";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("authentication failed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/token"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(PushAuthTest, TlsWithPrivateCa) {
   test::RegistryServer reg({"", "", true});
   // Not trusted by default: the error names the registry and the fix.

@@ -46,7 +46,8 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 std::string ca_bundle_for(const std::string& registry, const std::string& configured) {
   if (!configured.empty()) return configured;
-  for (const char* env : {"XRAYBAKE_CA_BUNDLE", "SSL_CERT_FILE"})
+  // The same variables as the daemon download (fetch/net_settings.h).
+  for (const char* env : {"XRAYBAKE_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"})
     if (const char* v = std::getenv(env); v && *v) return v;
   // docker's per-registry CA directory
   std::string docker_ca = "/etc/docker/certs.d/" + registry + "/ca.crt";

@@ -116,7 +116,30 @@ struct RegistryServerOptions {
   std::string user;      // non-empty: htpasswd auth with this user
   std::string password;
   bool tls = false;      // serve HTTPS with a certificate from a fresh CA (ca_file())
+  bool token = false;    // with user: Bearer tokens from tests/registry/token_server.py instead of htpasswd
 };
+
+// Starts ARGV with stdout and stderr appended to LOG; returns the pid.
+inline pid_t spawn(const std::vector<std::string>& argv, const fs::path& log,
+                   const std::vector<std::string>& env = {}) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(log.c_str(), "a", stdout);
+    std::freopen(log.c_str(), "a", stderr);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+inline bool wait_for_port(int port) {
+  for (int i = 0; i < 600 && !port_open(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return port_open(port);
+}
 
 // docker-registry serving a temp directory on 127.0.0.1:<free port>.
 class RegistryServer {
@@ -131,30 +154,32 @@ class RegistryServer {
       make_certificates();
       cfg += "  tls:\n    certificate: " + (dir_ / "server.crt").string() + "\n    key: " + (dir_ / "server.key").string() + "\n";
     }
-    if (!options_.user.empty()) {
+    if (!options_.user.empty() && options_.token) {
+      start_token_server();
+      cfg += "auth:\n  token:\n    realm: http://127.0.0.1:" + std::to_string(token_port_) +
+             "/token\n    service: xraybake-test-registry\n    issuer: xraybake-test-issuer\n"
+             "    rootcertbundle: " + (dir_ / "token.crt").string() + "\n";
+    } else if (!options_.user.empty()) {
       auto r = shell("htpasswd -Bbn " + quote(options_.user) + " " + quote(options_.password) + " > " +
                      quote((dir_ / "htpasswd").string()));
       if (r.status != 0) throw std::runtime_error("htpasswd failed: " + r.output);
       cfg += "auth:\n  htpasswd:\n    realm: xraybake-test\n    path: " + (dir_ / "htpasswd").string() + "\n";
     }
     write_text(dir_ / "config.yml", cfg);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string log = (dir_ / "registry.log").string();
-      std::freopen(log.c_str(), "w", stdout);
-      std::freopen(log.c_str(), "a", stderr);
-      std::string conf = (dir_ / "config.yml").string();
-      ::execlp("docker-registry", "docker-registry", "serve", conf.c_str(), nullptr);
-      ::_exit(127);
-    }
-    for (int i = 0; i < 600 && !port_open(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!port_open(port_)) throw std::runtime_error("docker-registry did not start: " + log());
+    pid_ = spawn({"docker-registry", "serve", (dir_ / "config.yml").string()}, dir_ / "registry.log");
+    if (!wait_for_port(port_)) throw std::runtime_error("docker-registry did not start: " + log());
   }
   ~RegistryServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
+    for (pid_t p : {pid_, token_pid_}) {
+      if (p <= 0) continue;
+      ::kill(p, SIGTERM);
+      ::waitpid(p, nullptr, 0);
     }
+  }
+  // Scopes the token server was asked for, one request per line.
+  std::string token_requests() const {
+    std::ifstream in(dir_ / "token-requests.log");
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
@@ -181,6 +206,19 @@ class RegistryServer {
   }
 
  private:
+  void start_token_server() {
+    auto r = shell("cd " + quote(dir_.path().string()) +
+                   " && openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2"
+                   " -subj /CN=xraybake-test-token-issuer");
+    if (r.status != 0) throw std::runtime_error("openssl failed: " + r.output);
+    token_port_ = free_port();
+    token_pid_ = spawn({"python3", std::string(XB_SOURCE_DIR) + "/tests/registry/token_server.py",
+                        std::to_string(token_port_), (dir_ / "token.key").string(), (dir_ / "token.crt").string(),
+                        "xraybake-test-issuer", options_.user, options_.password},
+                       dir_ / "token-server.log", {"TOKEN_LOG=" + (dir_ / "token-requests.log").string()});
+    if (!wait_for_port(token_port_)) throw std::runtime_error("token server did not start");
+  }
+
   void make_certificates() {
     std::string d = quote(dir_.path().string());
     auto r = shell("cd " + d +
@@ -198,6 +236,8 @@ class RegistryServer {
   TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;
+  int token_port_ = 0;
+  pid_t token_pid_ = -1;
 };
 
 // Forwards 127.0.0.1:port() to 127.0.0.1:TARGET and breaks connections (a
