@@ -1,0 +1,75 @@
+// A registry base is pulled into a layout that the image builder reads to
+// the same manifests, configs and layers as the original layout.
+#include "registry/base_layout.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "oci/base_image.h"
+#include "registry/push.h"
+#include "registry/registry_server.h"
+#include "registry/test_image.h"
+#include "util/error.h"
+
+namespace xb::registry {
+namespace {
+
+Descriptor descriptor_with_base(const std::string& base, const test::TempDir& tmp) {
+  Descriptor d;
+  d.path = (tmp / "xraybake.yaml").string();
+  d.dir = tmp.path().string();
+  d.service.name = "svc";
+  d.service.base = base;
+  d.service.platforms = {"linux/amd64", "linux/arm64"};
+  return d;
+}
+
+TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
+  XB_REQUIRE_TOOL("docker-registry");
+  test::TempDir tmp;
+  ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
+  RegistryOptions options;
+  options.cache_dir = (tmp / "cache").string();
+  test::make_test_image(tmp / "base", "3.19", {test::test_bytes(50000, 31), test::test_bytes(77, 32)},
+                        {"linux/amd64", "linux/arm64"});
+  test::RegistryServer reg;
+  push(tmp / "base", "3.19", reg.host() + "/library/base:3.19", options);
+
+  auto from_layout = oci::read_base_image(tmp / "base", "3.19", {"linux/amd64", "linux/arm64"});
+  oci::BaseLayout pulled = base_layout(descriptor_with_base(reg.host() + "/library/base:3.19", tmp), options);
+  auto from_registry = oci::read_base_image(pulled.dir, pulled.tag, {"linux/amd64", "linux/arm64"});
+
+  EXPECT_EQ(from_registry.top_digest, from_layout.top_digest);
+  ASSERT_EQ(from_registry.platforms.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(from_registry.platforms[i].manifest_digest, from_layout.platforms[i].manifest_digest);
+    EXPECT_EQ(from_registry.platforms[i].config, from_layout.platforms[i].config);
+    EXPECT_EQ(from_registry.platforms[i].layers, from_layout.platforms[i].layers);
+  }
+
+  // An oci: base is passed through untouched.
+  oci::BaseLayout local = base_layout(descriptor_with_base("oci:" + (tmp / "base").string() + ":3.19", tmp), options);
+  EXPECT_EQ(local.dir, tmp / "base");
+  EXPECT_EQ(local.tag, "3.19");
+}
+
+TEST(BaseLayoutTest, PullFailureNamesServiceBase) {
+  XB_REQUIRE_TOOL("docker-registry");
+  test::TempDir tmp;
+  ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
+  RegistryOptions options;
+  options.cache_dir = (tmp / "cache").string();
+  test::RegistryServer reg;
+  try {
+    base_layout(descriptor_with_base(reg.host() + "/nothing/here:1", tmp), options);
+    FAIL() << "pulled a base that does not exist";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("xraybake.yaml: service.base: "), std::string::npos) << m;
+    EXPECT_NE(m.find("nothing/here"), std::string::npos) << m;
+  }
+}
+
+}  // namespace
+}  // namespace xb::registry
