@@ -15,7 +15,7 @@
 namespace xb::registry {
 namespace {
 
-Descriptor descriptor_with_base(const std::string& base, const test::TempDir& tmp) {
+Descriptor descriptor_with_base(const std::string& base, const regtest::TempDir& tmp) {
   Descriptor d;
   d.path = (tmp / "xraybake.yaml").string();
   d.dir = tmp.path().string();
@@ -27,13 +27,13 @@ Descriptor descriptor_with_base(const std::string& base, const test::TempDir& tm
 
 TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
   XB_REQUIRE_TOOL("docker-registry");
-  test::TempDir tmp;
+  regtest::TempDir tmp;
   ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
   RegistryOptions options;
   options.cache_dir = (tmp / "cache").string();
-  test::make_test_image(tmp / "base", "3.19", {test::test_bytes(50000, 31), test::test_bytes(77, 32)},
+  regtest::make_test_image(tmp / "base", "3.19", {regtest::test_bytes(50000, 31), regtest::test_bytes(77, 32)},
                         {"linux/amd64", "linux/arm64"});
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   push(tmp / "base", "3.19", reg.host() + "/library/base:3.19", options);
 
   auto from_layout = oci::read_base_image(tmp / "base", "3.19", {"linux/amd64", "linux/arm64"});
@@ -56,11 +56,11 @@ TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
 
 TEST(BaseLayoutTest, PullFailureNamesServiceBase) {
   XB_REQUIRE_TOOL("docker-registry");
-  test::TempDir tmp;
+  regtest::TempDir tmp;
   ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
   RegistryOptions options;
   options.cache_dir = (tmp / "cache").string();
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   try {
     base_layout(descriptor_with_base(reg.host() + "/nothing/here:1", tmp), options);
     FAIL() << "pulled a base that does not exist";

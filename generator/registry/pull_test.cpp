@@ -21,17 +21,17 @@ class PullTest : public ::testing::Test {
     XB_REQUIRE_TOOL("docker-registry");
     ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
     options.cache_dir = (tmp / "cache").string();
-    img = test::make_test_image(tmp / "img", "3.19", {test::test_bytes(300000, 21), test::test_bytes(999, 22)},
+    img = regtest::make_test_image(tmp / "img", "3.19", {regtest::test_bytes(300000, 21), regtest::test_bytes(999, 22)},
                                 {"linux/amd64", "linux/arm64"});
   }
 
-  test::TempDir tmp;
+  regtest::TempDir tmp;
   RegistryOptions options;
-  test::TestImage img;
+  regtest::TestImage img;
 };
 
 TEST_F(PullTest, PulledLayoutHasTheSameDigestsAsTheOriginal) {
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   push(tmp / "img", "3.19", reg.host() + "/base/debian:3.19", options);
 
   RegistryOptions fresh = options;
@@ -72,7 +72,7 @@ TEST_F(PullTest, ResolveBaseLeavesLayoutsAlone) {
 }
 
 TEST_F(PullTest, UnknownTagAndRepositoryNameWhatWasAskedFor) {
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   push(tmp / "img", "3.19", reg.host() + "/base/debian:3.19", options);
   try {
     pull(reg.host() + "/base/debian:9.99", {"linux/amd64"}, options);
@@ -95,8 +95,8 @@ TEST_F(PullTest, UnknownTagAndRepositoryNameWhatWasAskedFor) {
 }
 
 TEST_F(PullTest, MissingPlatformIsNamed) {
-  test::RegistryServer reg;
-  auto one = test::make_test_image(tmp / "one", "v1", {test::test_bytes(10, 1)}, {"linux/amd64"});
+  regtest::RegistryServer reg;
+  auto one = regtest::make_test_image(tmp / "one", "v1", {regtest::test_bytes(10, 1)}, {"linux/amd64"});
   push(tmp / "one", "v1", reg.host() + "/only-amd64:v1", options);
   try {
     pull(reg.host() + "/only-amd64:v1", {"linux/arm64"}, options);
@@ -111,20 +111,20 @@ TEST_F(PullTest, MissingPlatformIsNamed) {
 TEST_F(PullTest, DockerMediaTypesFromSkopeo) {
   XB_REQUIRE_TOOL("skopeo");
   XB_REQUIRE_TOOL("umoci");
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   // A Docker schema 2 manifest (skopeo converts when asked).
   std::string layout = (tmp / "u").string();
-  auto mk = test::shell("umoci init --layout " + layout + " && umoci new --image " + layout + ":v1 && mkdir -p " +
+  auto mk = regtest::shell("umoci init --layout " + layout + " && umoci new --image " + layout + ":v1 && mkdir -p " +
                         (tmp / "root" / "etc").string() + " && echo hi > " + (tmp / "root" / "etc" / "hi").string() +
                         " && umoci insert --image " + layout + ":v1 " + (tmp / "root" / "etc").string() + " /etc");
   ASSERT_EQ(mk.status, 0) << mk.output;
-  auto cp = test::shell("skopeo copy --format v2s2 --dest-tls-verify=false oci:" + layout + ":v1 docker://" + reg.host() +
+  auto cp = regtest::shell("skopeo copy --format v2s2 --dest-tls-verify=false oci:" + layout + ":v1 docker://" + reg.host() +
                         "/dockerish:v1");
   ASSERT_EQ(cp.status, 0) << cp.output;
   // umoci leaves the platform empty; ask for what its config says.
   PullResult r = pull(reg.host() + "/dockerish:v1", {}, options);
   EXPECT_EQ(r.media_type, "application/vnd.docker.distribution.manifest.v2+json");
-  auto raw = test::shell("skopeo inspect --raw --tls-verify=false docker://" + reg.host() + "/dockerish:v1");
+  auto raw = regtest::shell("skopeo inspect --raw --tls-verify=false docker://" + reg.host() + "/dockerish:v1");
   EXPECT_EQ(r.digest, "sha256:" + sha256_hex(raw.output));
 }
 

@@ -12,8 +12,8 @@
 namespace xb::registry {
 namespace {
 
-using test::quote;
-using test::shell;
+using regtest::quote;
+using regtest::shell;
 namespace fs = std::filesystem;
 
 class PushAuthTest : public ::testing::Test {
@@ -25,22 +25,22 @@ class PushAuthTest : public ::testing::Test {
     XB_REQUIRE_TOOL("openssl");
     ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
     options.cache_dir = (tmp / "cache").string();
-    img = test::make_test_image(tmp / "img", "v1", {test::test_bytes(100000, 3)});
+    img = regtest::make_test_image(tmp / "img", "v1", {regtest::test_bytes(100000, 3)});
   }
 
   void write_auths(const std::string& host, const std::string& user, const std::string& password) {
     auto b64 = shell("printf %s " + quote(user + ":" + password) + " | base64 -w0").output;
-    test::write_text(tmp / "docker" / "config.json",
+    regtest::write_text(tmp / "docker" / "config.json",
                      R"({"auths":{")" + host + R"(":{"auth":")" + b64 + R"("}}})");
   }
 
-  test::TempDir tmp;
+  regtest::TempDir tmp;
   RegistryOptions options;
-  test::TestImage img;
+  regtest::TestImage img;
 };
 
 TEST_F(PushAuthTest, HtpasswdWithConfigJsonAuths) {
-  test::RegistryServer reg({"ci", "s3cret", false});
+  regtest::RegistryServer reg({"ci", "s3cret", false});
   write_auths(reg.host(), "ci", "s3cret");
   PushResult r = push(tmp / "img", "v1", reg.host() + "/app:v1", options);
   EXPECT_EQ(r.digest, img.index_digest);
@@ -49,7 +49,7 @@ TEST_F(PushAuthTest, HtpasswdWithConfigJsonAuths) {
 }
 
 TEST_F(PushAuthTest, WrongPasswordFailsClearlyAndWritesNoTag) {
-  test::RegistryServer reg({"ci", "s3cret", false});
+  regtest::RegistryServer reg({"ci", "s3cret", false});
   write_auths("http://" + reg.host() + "/v1/", "ci", "wrong");
   try {
     push(tmp / "img", "v1", reg.host() + "/app:v1", options);
@@ -68,7 +68,7 @@ TEST_F(PushAuthTest, WrongPasswordFailsClearlyAndWritesNoTag) {
 }
 
 TEST_F(PushAuthTest, NoCredentialsSaysToLogIn) {
-  test::RegistryServer reg({"ci", "s3cret", false});
+  regtest::RegistryServer reg({"ci", "s3cret", false});
   try {
     push(tmp / "img", "v1", reg.host() + "/app:v1", options);
     FAIL() << "push without credentials succeeded";
@@ -78,29 +78,29 @@ TEST_F(PushAuthTest, NoCredentialsSaysToLogIn) {
 }
 
 TEST_F(PushAuthTest, CredentialHelperOnPath) {
-  test::RegistryServer reg({"helper-user", "from-helper", false});
+  regtest::RegistryServer reg({"helper-user", "from-helper", false});
   // A docker-credential-* helper as ECR's works: server on stdin, JSON out.
   fs::path bin = tmp / "bin";
-  test::write_text(bin / "docker-credential-fake",
+  regtest::write_text(bin / "docker-credential-fake",
                    "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\necho \"$server\" >> " +
                        quote((tmp / "asked").string()) +
                        "\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"helper-user\",\"Secret\":\"from-helper\"}' \"$server\"\n");
   fs::permissions(bin / "docker-credential-fake", fs::perms(0755));
   ::setenv("PATH", (bin.string() + ":" + std::getenv("PATH")).c_str(), 1);
-  test::write_text(tmp / "docker" / "config.json", R"({"credHelpers":{")" + reg.host() + R"(":"fake"}})");
+  regtest::write_text(tmp / "docker" / "config.json", R"({"credHelpers":{")" + reg.host() + R"(":"fake"}})");
 
   PushResult r = push(tmp / "img", "v1", reg.host() + "/app:v1", options);
   EXPECT_EQ(r.digest, img.index_digest);
   EXPECT_EQ(shell("cat " + quote((tmp / "asked").string())).output.substr(0, reg.host().size()), reg.host());
 
   // credsStore is the fallback for every registry.
-  test::write_text(tmp / "docker" / "config.json", R"({"credsStore":"fake"})");
+  regtest::write_text(tmp / "docker" / "config.json", R"({"credsStore":"fake"})");
   EXPECT_EQ(push(tmp / "img", "v1", reg.host() + "/app:v2", options).digest, img.index_digest);
 }
 
 TEST_F(PushAuthTest, BearerTokenFlowWithScopes) {
   XB_REQUIRE_TOOL("python3");
-  test::RegistryServer reg({"robot", "t0ken-pass", false, true});
+  regtest::RegistryServer reg({"robot", "t0ken-pass", false, true});
   write_auths(reg.host(), "robot", "t0ken-pass");
   PushResult r = push(tmp / "img", "v1", reg.host() + "/team/app:v1", options);
   EXPECT_EQ(r.digest, img.index_digest);
@@ -122,7 +122,7 @@ TEST_F(PushAuthTest, BearerTokenFlowWithScopes) {
 }
 
 TEST_F(PushAuthTest, TlsWithPrivateCa) {
-  test::RegistryServer reg({"", "", true});
+  regtest::RegistryServer reg({"", "", true});
   // Not trusted by default: the error names the registry and the fix.
   try {
     push(tmp / "img", "v1", reg.host() + "/app:v1", options);

@@ -20,30 +20,30 @@ class PushResumeTest : public ::testing::Test {
     ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
     options.cache_dir = (tmp / "cache").string();
     options.chunk_size = 1 << 20;
-    img = test::make_test_image(tmp / "img", "v1", {test::test_bytes(kLayer, 11)});
+    img = regtest::make_test_image(tmp / "img", "v1", {regtest::test_bytes(kLayer, 11)});
   }
 
-  void expect_pushed(const test::RegistryServer& reg) {
-    auto inspect = test::shell("skopeo inspect --raw --tls-verify=false docker://" + reg.host() + "/app:v1");
+  void expect_pushed(const regtest::RegistryServer& reg) {
+    auto inspect = regtest::shell("skopeo inspect --raw --tls-verify=false docker://" + reg.host() + "/app:v1");
     ASSERT_EQ(inspect.status, 0) << inspect.output;
     EXPECT_EQ("sha256:" + sha256_hex(inspect.output), img.index_digest);
     // Copying it out makes skopeo fetch and verify every blob.
-    auto copy = test::shell("skopeo copy --src-tls-verify=false docker://" + reg.host() + "/app:v1 oci:" +
+    auto copy = regtest::shell("skopeo copy --src-tls-verify=false docker://" + reg.host() + "/app:v1 oci:" +
                             (tmp / "back").string() + ":v1");
     EXPECT_EQ(copy.status, 0) << copy.output;
   }
 
   static constexpr size_t kLayer = 4 << 20;
-  test::TempDir tmp;
+  regtest::TempDir tmp;
   RegistryOptions options;
-  test::TestImage img;
+  regtest::TestImage img;
 };
 
 TEST_F(PushResumeTest, ConnectionDroppedBetweenChunksResumesWhereTheRegistryIs) {
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   // Dropped when the third chunk's PATCH starts (the registry has two
   // chunks), and so is curl's own immediate retry on a fresh connection.
-  test::CuttingProxy proxy(reg.port(), 2u << 20, "PATCH ", 2);
+  regtest::CuttingProxy proxy(reg.port(), 2u << 20, "PATCH ", 2);
   PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
   EXPECT_TRUE(proxy.cut());
   EXPECT_EQ(r.resumed, 1);
@@ -55,9 +55,9 @@ TEST_F(PushResumeTest, ConnectionDroppedBetweenChunksResumesWhereTheRegistryIs) 
 }
 
 TEST_F(PushResumeTest, ConnectionDroppedMidChunkIsRetried) {
-  test::RegistryServer reg;
+  regtest::RegistryServer reg;
   // Dropped in the middle of the third chunk's body.
-  test::CuttingProxy proxy(reg.port(), (5u << 20) / 2);
+  regtest::CuttingProxy proxy(reg.port(), (5u << 20) / 2);
   PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
   EXPECT_TRUE(proxy.cut());
   EXPECT_EQ(r.resumed + r.restarted, 1);

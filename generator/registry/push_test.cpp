@@ -14,8 +14,8 @@
 namespace xb::registry {
 namespace {
 
-using test::quote;
-using test::shell;
+using regtest::quote;
+using regtest::shell;
 
 class PushTest : public ::testing::Test {
  protected:
@@ -28,19 +28,19 @@ class PushTest : public ::testing::Test {
   }
 
   // The digest skopeo sees for REF (the raw manifest's sha256).
-  static std::string remote_digest(const test::RegistryServer& reg, const std::string& ref) {
+  static std::string remote_digest(const regtest::RegistryServer& reg, const std::string& ref) {
     auto r = shell("skopeo inspect --raw" + reg.skopeo_flags() + " docker://" + ref);
     EXPECT_EQ(r.status, 0) << r.output;
     return "sha256:" + sha256_hex(r.output);
   }
 
-  test::TempDir tmp;
+  regtest::TempDir tmp;
   RegistryOptions options;
 };
 
 TEST_F(PushTest, PushedImageIsWhatSkopeoPullsBack) {
-  test::RegistryServer reg;
-  auto img = test::make_test_image(tmp / "img", "1.0", {test::test_bytes(3 << 20, 1), test::test_bytes(1000, 2)},
+  regtest::RegistryServer reg;
+  auto img = regtest::make_test_image(tmp / "img", "1.0", {regtest::test_bytes(3 << 20, 1), regtest::test_bytes(1000, 2)},
                                    {"linux/amd64", "linux/arm64"});
   PushResult r = push(tmp / "img", "1.0", reg.host() + "/team/orders-api:1.4.2", options);
   EXPECT_EQ(r.digest, img.index_digest);
@@ -59,10 +59,10 @@ TEST_F(PushTest, PushedImageIsWhatSkopeoPullsBack) {
 }
 
 TEST_F(PushTest, SecondImageSharingLayersSendsOnlyItsNewLayers) {
-  test::RegistryServer reg;
-  std::string shared = test::test_bytes(2 << 20, 7);  // the daemon layer every service shares
-  test::make_test_image(tmp / "a", "a", {shared, test::test_bytes(5000, 8)});
-  auto b = test::make_test_image(tmp / "b", "b", {shared, test::test_bytes(7000, 9)});
+  regtest::RegistryServer reg;
+  std::string shared = regtest::test_bytes(2 << 20, 7);  // the daemon layer every service shares
+  regtest::make_test_image(tmp / "a", "a", {shared, regtest::test_bytes(5000, 8)});
+  auto b = regtest::make_test_image(tmp / "b", "b", {shared, regtest::test_bytes(7000, 9)});
   push(tmp / "a", "a", reg.host() + "/svc-a:1", options);
 
   PushResult again = push(tmp / "a", "a", reg.host() + "/svc-a:1", options);

@@ -27,7 +27,11 @@
 
 #include <gtest/gtest.h>
 
-namespace xb::test {
+#include "support/temp_dir.h"
+
+namespace xb::regtest {
+
+using test::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -64,25 +68,6 @@ inline std::string quote(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-// A fresh directory under the test's temp dir, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "xb-registry-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& s) const { return path_ / s; }
-
- private:
-  fs::path path_;
-};
 
 inline int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -353,4 +338,4 @@ class CuttingProxy {
   std::vector<std::thread> workers_;
 };
 
-}  // namespace xb::test
+}  // namespace xb::regtest

@@ -11,7 +11,7 @@
 
 #include "util/sha256.h"
 
-namespace xb::test {
+namespace xb::regtest {
 
 struct TestImage {
   std::string index_digest;                  // what index.json's tagged entry points to
@@ -83,4 +83,4 @@ inline TestImage make_test_image(const std::filesystem::path& dir, const std::st
   return img;
 }
 
-}  // namespace xb::test
+}  // namespace xb::regtest
