@@ -6,6 +6,8 @@
 
 #include "cli/commands.h"
 #include "descriptor/descriptor.h"
+#include "fetch/fetch.h"
+#include "oci/build_outputs.h"
 #include "render/render.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -18,6 +20,7 @@ namespace {
 struct BuildArgs {
   std::string file = "xraybake.yaml";
   std::string out = "out";
+  bool text_only = false;  // --text-only: no fetch, no layers, no OCI image
 };
 
 void run_build(const BuildArgs& args, const GlobalOptions& global) {
@@ -27,6 +30,16 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   StagingDir staging(args.out);
   // Steps that need the daemon .deb and the base image (fetch, layers, OCI
   // image, build.json) write into staging.path() here, before the text outputs.
+  if (!args.text_only) {
+    oci::BaseLayout base = oci::local_base_layout(desc);
+    if (desc.service.command.empty()) render.base_command = oci::base_image_command(desc, base);
+    FetchOptions fetch;
+    fetch.cache_dir = global.cache_dir;
+    fetch.offline = global.offline;
+    fetch.locked = global.locked;
+    std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
+    oci::write_image_outputs(desc, debs, staging.path(), base, render);
+  }
   if (desc.service.command.empty() && !render.base_command)
     log::warn("service.command is empty: the Dockerfile gets no CMD, so the app is the base image's; "
               "set service.command to be explicit");
@@ -49,8 +62,9 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
 
 void add_build(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand(
-      "build", "Build everything for a descriptor into OUT: Dockerfile, docker-entrypoint.sh, cfg.yaml, "
-               "ecs-task-definition.json");
+      "build", "Build everything for a descriptor into OUT: fetch the daemon .deb, then Dockerfile, "
+               "docker-entrypoint.sh, cfg.yaml, ecs-task-definition.json, layers/*.tar.gz, the OCI image "
+               "layout oci/ and build.json");
   cmd->footer(
       "OUT is replaced as a whole, only once every output is written.\n\n"
       "Examples:\n"
@@ -61,6 +75,9 @@ void add_build(CLI::App& app, GlobalOptions& global) {
   args = BuildArgs{};
   cmd->add_option("FILE", args.file, "The descriptor (default ./xraybake.yaml)");
   cmd->add_option("-o,--out", args.out, "Output directory (default ./out)");
+  cmd->add_flag("--text-only", args.text_only,
+                "Only the text outputs (Dockerfile, docker-entrypoint.sh, ecs-task-definition.json, cfg.yaml): "
+                "no fetch, no layers, no OCI image; for reviewing templates offline");
   cmd->callback([&global] { run_build(args, global); });
 }
 

@@ -72,6 +72,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.config.workdir = s.workdir;
   req.config.ports = s.ports;
   req.config.labels = s.labels;
+  req.config.stop_signal = "SIGTERM";  // as the Dockerfile's STOPSIGNAL: the supervisor's cue to stop the app first
   req.epoch = source_date_epoch();
 
   BuildOutputs out;

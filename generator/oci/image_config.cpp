@@ -30,6 +30,7 @@ nlohmann::json updated_config(nlohmann::json base, const ConfigChanges& changes,
   else c["Cmd"] = cmd;
   c["User"] = changes.user;
   if (changes.workdir) c["WorkingDir"] = *changes.workdir;
+  if (changes.stop_signal) c["StopSignal"] = *changes.stop_signal;
 
   // Env: a variable the service sets replaces the base's, keeping its place.
   auto env = strings(c.value("Env", nlohmann::json()));

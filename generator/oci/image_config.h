@@ -21,6 +21,7 @@ struct ConfigChanges {
   std::optional<std::string> workdir;                    // nullopt: the base's
   std::vector<std::string> ports;                        // "5000/tcp" ("5000" means tcp)
   std::map<std::string, std::string> labels;             // added to the base's
+  std::optional<std::string> stop_signal;                // nullopt: the base's
 };
 
 struct HistoryLayer {

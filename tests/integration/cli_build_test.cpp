@@ -48,7 +48,7 @@ TEST(CliBuild, EveryExampleBuildsItsTextOutputs) {
   TempDir dir;
   for (const auto& name : example_names()) {
     fs::path out = dir / name;
-    auto r = xraybake({"build", std::string(XB_SOURCE_DIR) + "/examples/" + name + "/xraybake.yaml", "-o", out.string()});
+    auto r = xraybake({"build", "--text-only", std::string(XB_SOURCE_DIR) + "/examples/" + name + "/xraybake.yaml", "-o", out.string()});
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
     expect_text_outputs(out, name);
   }
@@ -67,7 +67,7 @@ TEST(CliBuild, CommandArgumentsComeOutIntact) {
   nlohmann::json cmd = {"/bin/app", "--greeting", nasty, ""};
   spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice:\n  name: api\n  base: oci:app\n  command: " +
                                   cmd.dump() + "\n  env: {MOTD: \"pay $5 \\\"now\\\"\"}\n");
-  auto r = xraybake({"build"}, dir.path().string());
+  auto r = xraybake({"build", "--text-only"}, dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string df = slurp(dir / "out/Dockerfile");
   EXPECT_EQ(nlohmann::json::parse(line_starting(df, "CMD ").substr(4)), cmd);
@@ -90,7 +90,7 @@ TEST(CliBuild, ReplacesOutWholeAndLeavesNothingOnFailure) {
   TempDir dir;
   spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"oci:app\", command: [x]}\n");
   spit(dir / "out/stale.txt", "from an older build");
-  auto r = xraybake({"build"}, dir.path().string());
+  auto r = xraybake({"build", "--text-only"}, dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(dir / "out/stale.txt"));
   EXPECT_TRUE(fs::exists(dir / "out/Dockerfile"));
@@ -99,17 +99,17 @@ TEST(CliBuild, ReplacesOutWholeAndLeavesNothingOnFailure) {
   // A template that renders invalid JSON fails the build after the Dockerfile
   // was staged: OUT keeps the previous build, nothing half-written appears.
   spit(dir / "tpl/ecs-task-definition.json.mustache", "{\"image\": {{image}}");
-  r = xraybake({"--templates", (dir / "tpl").string(), "build", "-o", "fresh"}, dir.path().string());
+  r = xraybake({"--templates", (dir / "tpl").string(), "build", "--text-only", "-o", "fresh"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("ecs-task-definition.json.mustache"));
   EXPECT_FALSE(fs::exists(dir / "fresh"));
   for (const auto& e : fs::directory_iterator(dir.path()))
     EXPECT_EQ(e.path().filename().string().find(".fresh."), std::string::npos) << e.path();
 
-  r = xraybake({"build", "-o", "out"}, dir.path().string());
+  r = xraybake({"build", "--text-only", "-o", "out"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 0);
   spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: Bad}\n");
-  r = xraybake({"build"}, dir.path().string());
+  r = xraybake({"build", "--text-only"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("xraybake.yaml:2:"));
   EXPECT_TRUE(fs::exists(dir / "out/Dockerfile"));  // the last good build stays
@@ -119,7 +119,7 @@ TEST(CliBuild, TemplatesDirOverridesTheEmbeddedDockerfile) {
   TempDir dir;
   spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"debian:12\", command: [x]}\n");
   spit(dir / "tpl/Dockerfile.mustache", "# custom\nFROM {{{from}}}\nUSER {{{user}}}\nCMD {{{cmd}}}\n");
-  auto r = xraybake({"--templates", "tpl", "build"}, dir.path().string());
+  auto r = xraybake({"--templates", "tpl", "build", "--text-only"}, dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(slurp(dir / "out/Dockerfile"), "# custom\nFROM debian:12\nUSER 10001:10001\nCMD [\"x\"]\n");
   EXPECT_THAT(slurp(dir / "out/docker-entrypoint.sh"), HasSubstr("exec /usr/local/bin/xraybake-init"));

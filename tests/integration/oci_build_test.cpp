@@ -1,0 +1,295 @@
+// `xraybake build` through the real binary up to the OCI image: the fixture
+// .debs (file:// mirror) on the fixture base layouts, checked with real tools
+// (skopeo inspect/copy, oci-image-tool, umoci unpack) for amd64 alone and for
+// an amd64 + arm64 index, plus the refusals that must be exit 2.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+
+#include "fixtures/fixtures.h"
+#include "integration/cli_helpers.h"
+#include "support/temp_dir.h"
+
+namespace xb::test {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+bool have(const std::string& tool) { return run_command({"sh", "-c", "command -v " + tool}).exit_code == 0; }
+
+#define OCI_REQUIRE(cond, why)                       \
+  if (!(cond)) {                                     \
+    if (in_ci()) FAIL() << "CI=true but: " << why;   \
+    GTEST_SKIP() << why;                             \
+  }
+
+std::string mirror(const std::string& file = "aws-xray-daemon-linux-{arch}-{version}.deb") {
+  return "file://" + fixtures::deb_dir() + "/" + file;
+}
+
+std::string descriptor(const std::string& base, const std::string& platforms, const std::string& extra = "") {
+  return "apiVersion: xraybake/v1\n"
+         "service:\n"
+         "  name: orders-api\n"
+         "  base: oci:" + base + ":latest\n"
+         "  platforms: [" + platforms + "]\n"
+         "  command: [/usr/local/bin/standin-app]\n"
+         "  env: {ASPNETCORE_URLS: \"http://+:5000\"}\n"
+         "  ports: [\"5000/tcp\"]\n"
+         "  tag: orders-api:1.4.2\n"
+         "  labels: {team: payments}\n" + extra +
+         "xray:\n"
+         "  version: 3.6.6\n"
+         "  config: {TotalBufferSizeMB: 24, LocalMode: true}\n";
+}
+
+// xraybake build in DIR (xraybake.yaml there) into DIR/OUT.
+RunResult build(const fs::path& dir, const std::string& out = "out", const std::string& url = mirror(),
+                const std::string& epoch = "1700000000") {
+  return run_command({XB_XRAYBAKE_BIN, "build", "-o", out, "--cache-dir", (dir / "cache").string()},
+                     {{"XRAYBAKE_DAEMON_URL", url}, {"SOURCE_DATE_EPOCH", epoch}}, dir.string());
+}
+
+json read_json(const fs::path& p) { return json::parse(slurp(p)); }
+fs::path blob(const fs::path& layout, const std::string& digest) {
+  return layout / "blobs/sha256" / digest.substr(7);
+}
+
+// The /usr/bin/xray inside a fixture .deb, as dpkg-deb sees it.
+std::string deb_binary(const std::string& arch, const fs::path& tmp) {
+  fs::path x = tmp / ("deb-" + arch);
+  auto r = run_command({"dpkg-deb", "-x", fixtures::deb(arch), x.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return slurp(x / "usr/bin/xray");
+}
+
+// A copy of LAYOUT whose index.json points straight at one platform's
+// manifest: what umoci 0.4 and oci-image-tool 1.0.0-rc1 can read.
+fs::path single_platform(const fs::path& layout, const json& manifest_desc, const fs::path& dest) {
+  fs::copy(layout, dest, fs::copy_options::recursive);
+  json entry = manifest_desc;
+  entry.erase("platform");
+  entry["annotations"] = {{"org.opencontainers.image.ref.name", "1.4.2"}};
+  spit(dest / "index.json", json{{"schemaVersion", 2}, {"manifests", {entry}}}.dump());
+  return dest;
+}
+
+// Everything a build promises about OUT, for each platform of the index.
+void check_outputs(const fs::path& out, const std::vector<std::string>& arches) {
+  fs::path oci = out / "oci";
+  auto report = read_json(out / "build.json");
+  auto index_json = read_json(oci / "index.json");
+  ASSERT_EQ(index_json["manifests"].size(), 1u);
+  const auto& top = index_json["manifests"][0];
+  EXPECT_EQ(top["annotations"]["org.opencontainers.image.ref.name"], "1.4.2");
+  EXPECT_EQ(top["annotations"]["io.containerd.image.name"], "orders-api:1.4.2");
+  EXPECT_EQ(top["digest"], report["oci"]["index"]["digest"]);
+  auto index = read_json(blob(oci, top["digest"]));
+  ASSERT_EQ(index["manifests"].size(), arches.size());
+  ASSERT_EQ(report["platforms"].size(), arches.size());
+  for (size_t i = 0; i < arches.size(); ++i) {
+    EXPECT_EQ(index["manifests"][i]["platform"]["architecture"], arches[i]);
+    EXPECT_EQ(report["platforms"][i]["platform"], "linux/" + arches[i]);
+    EXPECT_EQ(report["platforms"][i]["manifest"]["digest"], index["manifests"][i]["digest"]);
+    EXPECT_EQ(report["platforms"][i]["daemon"]["url"], mirror("aws-xray-daemon-linux-" + arches[i] + "-3.6.6.deb"));
+    EXPECT_EQ(report["platforms"][i]["daemon"]["size"], fs::file_size(fixtures::deb(arches[i])));
+    EXPECT_EQ(report["platforms"][i]["daemon"]["sha256"].get<std::string>().size(), 64u);
+  }
+  // Each OUT/layers file is byte for byte a blob of the layout.
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(out / "layers")) {
+    ++files;
+    std::string name = "layers/" + e.path().filename().string();
+    ASSERT_TRUE(report["layers"].contains(name)) << name;
+    EXPECT_EQ(slurp(e.path()), slurp(blob(oci, report["layers"][name]["digest"]))) << name;
+  }
+  EXPECT_EQ(files, 2 * arches.size() + 1);
+  // The Dockerfile's ADD lines consume exactly those files.
+  std::string df = slurp(out / "Dockerfile");
+  EXPECT_THAT(df, HasSubstr("ADD layers/xray-daemon-${TARGETARCH}.tar.gz /"));
+  EXPECT_THAT(df, HasSubstr("ADD layers/xraybake-init-${TARGETARCH}.tar.gz /"));
+  EXPECT_THAT(df, HasSubstr("ADD layers/service.tar.gz /"));
+}
+
+void check_with_tools(const fs::path& dir, const fs::path& out, const std::vector<std::string>& arches) {
+  fs::path oci = out / "oci";
+  std::string ref = "oci:" + oci.string() + ":1.4.2";
+  auto index = read_json(blob(oci, read_json(oci / "index.json")["manifests"][0]["digest"]));
+  for (size_t i = 0; i < arches.size(); ++i) {
+    const std::string& arch = arches[i];
+    auto r = run_command({"skopeo", "inspect", "--override-os", "linux", "--override-arch", arch, ref});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = json::parse(r.out);
+    EXPECT_EQ(j["Architecture"], arch);
+    EXPECT_EQ(j["Labels"]["team"], "payments");
+    EXPECT_EQ(j["Labels"]["io.xraybake.xray-daemon.version"], "3.6.6");
+    EXPECT_EQ(j["Labels"]["org.opencontainers.image.created"], "2023-11-14T22:13:20Z");
+    r = run_command({"skopeo", "inspect", "--config", "--override-arch", arch, ref});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto c = json::parse(r.out)["config"];
+    EXPECT_EQ(c["Entrypoint"], json({"/usr/local/bin/xraybake-init", "--config", "/etc/xraybake/init.conf", "--"}));
+    EXPECT_EQ(c["Cmd"], json({"/usr/local/bin/standin-app"}));
+    EXPECT_EQ(c["User"], "10001:10001");
+    EXPECT_THAT(c["Env"].get<std::vector<std::string>>(), ::testing::Contains("AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:2000"));
+    EXPECT_TRUE(c["ExposedPorts"].contains("5000/tcp"));
+
+    // oci-image-tool 1.0.0-rc1 knows no nested index: each blob, then each
+    // platform as a single-manifest layout.
+    const json& mdesc = index["manifests"][i];
+    auto manifest = read_json(blob(oci, mdesc["digest"]));
+    for (auto [type, digest] : {std::pair{"manifest", mdesc["digest"].get<std::string>()},
+                                std::pair{"config", manifest["config"]["digest"].get<std::string>()}}) {
+      r = run_command({"oci-image-tool", "validate", "--type", type, blob(oci, digest).string()});
+      EXPECT_EQ(r.exit_code, 0) << type << r.out << r.err;
+    }
+    fs::path single = single_platform(oci, mdesc, dir / ("single-" + arch));
+    r = run_command({"oci-image-tool", "validate", "--type", "image", "--ref", "name=1.4.2", single.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+
+    // umoci checks every layer's digest and diff_id while unpacking.
+    if (::geteuid() == 0) {
+      fs::path bundle = dir / ("bundle-" + arch);
+      r = run_command({"umoci", "unpack", "--image", single.string() + ":1.4.2", bundle.string()});
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      fs::path root = bundle / "rootfs";
+      EXPECT_EQ(slurp(root / "usr/bin/xray"), deb_binary(arch, dir)) << arch;
+      EXPECT_EQ(slurp(root / "usr/local/bin/xraybake-init"),
+                slurp(std::string(XB_BINARY_DIR) + "/supervisor/xraybake-init-" + arch));
+      EXPECT_TRUE(fs::exists(root / "usr/local/bin/standin-app")) << "the base's layers are there";
+      EXPECT_FALSE(fs::exists(root / "lib/systemd/system/xray.service")) << "nothing but the daemon from the .deb";
+      EXPECT_THAT(slurp(root / "etc/amazon/xray/cfg.yaml"), HasSubstr("TotalBufferSizeMB: 24"));
+      EXPECT_THAT(slurp(root / "etc/xraybake/init.conf"), HasSubstr("/usr/bin/xray"));
+      struct stat st {};
+      ASSERT_EQ(::stat((root / "var/log/xray").c_str(), &st), 0);
+      EXPECT_EQ(st.st_uid, 10001u);
+      EXPECT_EQ(st.st_gid, 10001u);
+      ASSERT_EQ(::stat((root / "usr/bin/xray").c_str(), &st), 0);
+      EXPECT_EQ(st.st_uid, 0u);
+      EXPECT_EQ(st.st_mode & 07777, 0755u);
+    }
+  }
+  // skopeo copy verifies every blob against its digest; --all keeps the index.
+  auto r = run_command({"skopeo", "copy", "--all", ref, "oci:" + (dir / "copy").string() + ":x"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_json(dir / "copy/index.json")["manifests"][0]["digest"],
+            read_json(oci / "index.json")["manifests"][0]["digest"]);
+}
+
+class OciBuild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(fixtures::deb("amd64"))) << "fixtures not built";
+  }
+  void require_tools() {
+    OCI_REQUIRE(have("skopeo") && have("umoci") && have("oci-image-tool") && have("dpkg-deb"),
+                "skopeo, umoci, oci-image-tool and dpkg-deb are needed");
+    OCI_REQUIRE(::geteuid() == 0, "umoci unpack needs root");
+  }
+  TempDir dir;
+};
+
+TEST_F(OciBuild, Amd64Alone) {
+  require_tools();
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64"));
+  auto r = build(dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  check_outputs(dir / "out", {"amd64"});
+  check_with_tools(dir.path(), dir / "out", {"amd64"});
+}
+
+TEST_F(OciBuild, Amd64AndArm64Index) {
+  require_tools();
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_multi_oci(), "linux/amd64, linux/arm64"));
+  auto r = build(dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  check_outputs(dir / "out", {"amd64", "arm64"});
+  check_with_tools(dir.path(), dir / "out", {"amd64", "arm64"});
+}
+
+TEST_F(OciBuild, TwoBuildsAreIdenticalAndSourceDateEpochCounts) {
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_multi_oci(), "linux/amd64, linux/arm64"));
+  ASSERT_EQ(build(dir.path(), "a").exit_code, 0);
+  fs::remove_all(dir / "cache");  // fetched again: the same bytes anyway
+  ASSERT_EQ(build(dir.path(), "b").exit_code, 0);
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "a")) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    auto rel = fs::relative(e.path(), dir / "a");
+    EXPECT_EQ(slurp(e.path()), slurp(dir / "b" / rel)) << rel;
+  }
+  EXPECT_GT(files, 20u);
+  ASSERT_EQ(build(dir.path(), "c", mirror(), "1800000000").exit_code, 0);
+  EXPECT_NE(slurp(dir / "a/oci/index.json"), slurp(dir / "c/oci/index.json"));
+  EXPECT_NE(slurp(dir / "a/layers/xray-daemon-amd64.tar.gz"), slurp(dir / "c/layers/xray-daemon-amd64.tar.gz"));
+}
+
+TEST_F(OciBuild, DaemonAndSupervisorLayersAreSharedAcrossServices) {
+  spit(dir / "a/xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64"));
+  std::string other = descriptor(fixtures::base_oci(), "linux/amd64", "  user: \"2000:2000\"\n");
+  other.replace(other.find("orders-api"), 10, "billing");
+  spit(dir / "b/xraybake.yaml", other);
+  ASSERT_EQ(build(dir / "a").exit_code, 0);
+  ASSERT_EQ(build(dir / "b").exit_code, 0);
+  for (auto f : {"xray-daemon-amd64.tar.gz", "xraybake-init-amd64.tar.gz"})
+    EXPECT_EQ(slurp(dir / "a/out/layers" / f), slurp(dir / "b/out/layers" / f)) << f;
+  EXPECT_NE(slurp(dir / "a/out/layers/service.tar.gz"), slurp(dir / "b/out/layers/service.tar.gz"));
+}
+
+TEST_F(OciBuild, BaseWithoutAPlatformIsExit2NamingWhatItHas) {
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64, linux/arm64"));
+  auto r = build(dir.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("has no linux/arm64 image; it has linux/amd64"));
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST_F(OciBuild, Arm64PackageForAmd64IsExit2) {
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64"));
+  auto r = build(dir.path(), "out", mirror("aws-xray-daemon-linux-arm64-{version}.deb"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("is a package for arm64"));
+  EXPECT_THAT(r.err, HasSubstr("but the platform is linux/amd64"));
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST_F(OciBuild, HostilePackageIsExit2NamingTheEntry) {
+  OCI_REQUIRE(have("python3") && have("ar"), "python3 and ar are needed");
+  // data.tar.gz with a path that climbs out, packed as a .deb with ar.
+  fs::path pkg = dir / "pkg";
+  fs::create_directories(pkg);
+  spit(pkg / "make.py",
+       "import io, tarfile, sys\n"
+       "def tar(path, entries):\n"
+       "    with tarfile.open(path, 'w:gz') as t:\n"
+       "        for name, data in entries:\n"
+       "            i = tarfile.TarInfo(name); i.size = len(data); i.mode = 0o755\n"
+       "            t.addfile(i, io.BytesIO(data))\n"
+       "elf = open(sys.argv[1], 'rb').read()\n"
+       "tar('control.tar.gz', [('./control', b'Package: xray\\nVersion: 3.6.6\\nArchitecture: amd64\\n')])\n"
+       "tar('data.tar.gz', [('./usr/bin/xray', elf), ('./usr/../../etc/cron.d/evil', b'* * * * * root sh\\n')])\n"
+       "open('debian-binary', 'w').write('2.0\\n')\n");
+  auto r = run_command({"python3", "make.py", fixtures::standin_daemon("amd64")}, {}, pkg.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command({"ar", "rc", "evil.deb", "debian-binary", "control.tar.gz", "data.tar.gz"}, {}, pkg.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64"));
+  r = build(dir.path(), "out", "file://" + (pkg / "evil.deb").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("'./usr/../../etc/cron.d/evil': path traversal"));
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+}  // namespace
+}  // namespace xb::test
