@@ -38,8 +38,13 @@ int main(int argc, char **argv) {
         const char *colon = strrchr(bind_to, ':');
         snprintf(host, sizeof host, "%.*s", (int)(colon - bind_to), bind_to);
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(colon + 1)) };
-        int s = socket(AF_INET, SOCK_DGRAM, 0);
-        if (s < 0 || inet_pton(AF_INET, host, &a.sin_addr) != 1 || bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
+        struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = a.sin_port };
+        int v6 = host[0] == '[';  /* [::1]:2000 */
+        if (v6) host[strlen(host) - 1] = 0;
+        int s = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+        int ok = v6 ? inet_pton(AF_INET6, host + 1, &a6.sin6_addr) : inet_pton(AF_INET, host, &a.sin_addr);
+        if (s < 0 || ok != 1 ||
+            (v6 ? bind(s, (struct sockaddr *)&a6, sizeof a6) : bind(s, (struct sockaddr *)&a, sizeof a)) < 0) {
           perror("fake_daemon: bind");
           return 65;
         }

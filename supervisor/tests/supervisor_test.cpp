@@ -234,6 +234,7 @@ TEST_F(Supervisor, ExitStatusPassesThrough) {
   for (int code = 0; code <= 255; code++) {
     ASSERT_EQ(run({kInit, "-q", "--", kApp, "--exit", std::to_string(code)}), code) << code;
   }
+  EXPECT_EQ(stderr_text(), "") << "--quiet still logged";
 }
 
 TEST_F(Supervisor, DeathBySignalGives128PlusN) {
@@ -291,6 +292,66 @@ TEST_F(Supervisor, ReapsOrphansAsPid1) {
   EXPECT_EQ(wait_exit(), 0);
   EXPECT_NE(first(events(alog_), "start", 1), nullptr) << "the supervisor was not PID 1";
   EXPECT_NE(stderr_text().find("reaped orphan"), std::string::npos);
+}
+
+// Whatever the app leaves behind is killed when it exits, so the container
+// stops; as PID 1 (kill(-1)) and as a subreaper (our children, round by round).
+TEST_F(Supervisor, KillsWhatTheAppLeftBehindAsSubreaper) {
+  auto t0 = Clock::now();
+  EXPECT_EQ(run({kInit, "--", kApp, "--log", alog_, "--orphans", "2", "--orphan-ms", "60000", "--exit", "4"}), 4);
+  EXPECT_LT(Clock::now() - t0, 20s);
+  auto orphans = named(alog_, "orphan");
+  ASSERT_EQ(orphans.size(), 2u);
+  for (auto &o : orphans) EXPECT_NE(kill(static_cast<pid_t>(o.value), 0), 0) << "orphan " << o.value << " survived";
+  EXPECT_NE(stderr_text().find("killing 2 process(es) left"), std::string::npos);
+}
+
+TEST_F(Supervisor, KillsWhatTheAppLeftBehindAsPid1) {
+  if (geteuid() != 0 && !in_ci()) GTEST_SKIP() << "needs root for a PID namespace";
+  start({kInit, "--", kApp, "--log", alog_, "--orphans", "2", "--orphan-ms", "60000", "--exit", "4"}, true);
+  EXPECT_EQ(wait_exit(), 4);  // would hang for 60 s if the orphans were left running
+  EXPECT_LT(ms(exited_ns_ - started_ns_), 20000);
+  EXPECT_EQ(named(alog_, "orphan").size(), 2u);
+}
+
+// A stopped app cannot act on SIGTERM: it gets SIGCONT too, and stops in time.
+TEST_F(Supervisor, StoppedAppIsContinuedToHandleSigterm) {
+  pid_t pid = start({kInit, "--stop-timeout", "60s", "--", kApp, "--log", alog_, "--catch", "--sleep", "-1"});
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
+  pid_t app = events(alog_)[0].pid;
+  ASSERT_EQ(kill(app, SIGSTOP), 0);
+  ASSERT_TRUE(wait_until([&] { return proc_state(app) == 'T'; }));
+  std::this_thread::sleep_for(100ms);  // the supervisor has seen it stop
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(10s), 0) << "the app stayed stopped";
+  EXPECT_TRUE(has_event(alog_, "signal", SIGTERM));
+}
+
+TEST_F(Supervisor, DaemonLogGetsTheDaemonsOutput) {
+  std::string log = dir_ + "/daemon-out.log";
+  EXPECT_EQ(run({kInit, "--daemon", "/bin/sh", "--daemon-arg", "-c", "--daemon-arg",
+                 "echo hello-from-daemon; echo oops >&2; exec sleep 60", "--ready-udp", "none", "--flush-grace",
+                 "300ms", "--daemon-log", log, "--", kApp, "--sleep", "300"}), 0);
+  EXPECT_EQ(slurp(log), "hello-from-daemon\noops\n");
+  EXPECT_EQ(stderr_text().find("hello-from-daemon"), std::string::npos);
+}
+
+// A daemon bound to the wildcard address, or over IPv6, counts as ready too.
+TEST_F(Supervisor, ReadinessSeesWildcardAndIpv6Binds) {
+  int port = free_udp_port();
+  EXPECT_EQ(run(plus_app(with_daemon({"--bind", "0.0.0.0:" + std::to_string(port), "--bind-delay", "200"},
+                                     {"--ready-udp", "127.0.0.1:" + std::to_string(port), "--ready-timeout", "15s"}),
+                         {"--check-udp", std::to_string(port)})), 0);
+  EXPECT_NE(stderr_text().find("daemon ready: 127.0.0.1:" + std::to_string(port)), std::string::npos);
+  if (!fs::exists("/proc/net/udp6")) {
+    if (in_ci()) FAIL() << "no IPv6";
+    GTEST_SKIP() << "no IPv6 in this kernel";
+  }
+  port = free_udp_port();
+  std::string addr = "[::1]:" + std::to_string(port);
+  EXPECT_EQ(run(plus_app(with_daemon({"--bind", addr, "--bind-delay", "200"}, {"--ready-udp", addr, "--ready-timeout", "15s"}),
+                         {})), 0);
+  EXPECT_NE(stderr_text().find("daemon ready: " + addr), std::string::npos);
 }
 
 TEST_F(Supervisor, StartsDaemonFirstAndAppOnceUdpIsBound) {
