@@ -220,8 +220,8 @@ static int load_config(const char *path) {
     lineno++;
     char where[300];
     snprintf(where, sizeof where, "%s:%d", path, lineno);
-    char *hash = strchr(line, '#');
-    if (hash) *hash = 0;
+    for (char *hash = line; (hash = strchr(hash, '#')); hash++)  /* a comment: # first or after a blank */
+      if (hash == line + strspn(line, " \t") || hash[-1] == ' ' || hash[-1] == '\t') { *hash = 0; break; }
     char *key = line + strspn(line, " \t\r");
     char *end = key + strlen(key);
     while (end > key && strchr(" \t\r", end[-1])) *--end = 0;
@@ -316,8 +316,10 @@ static int udp_line_matches(const char *p, int words) {
     p += 8;
   }
   if (*p != ':' || strtoul(p + 1, NULL, 16) != ready.port) return 0;
-  int any = 1, same = 1;
+  int any = 1, same = 1, want_any = 1;  /* a wildcard on either side matches */
   for (int w = 0; w < words; w++) any &= a[w] == 0;
+  for (int w = 0; w < 4; w++) want_any &= ready.addr[w] == 0;
+  if (want_any) return 1;
   if (words == 1) same = a[0] == ready.addr[0] && ready.family == AF_INET;
   else for (int w = 0; w < 4; w++) same &= a[w] == ready.addr[w];
   if (words == 4 && ready.family == AF_INET) /* ::ffff:a.b.c.d */

@@ -343,6 +343,12 @@ TEST_F(Supervisor, ReadinessSeesWildcardAndIpv6Binds) {
                                      {"--ready-udp", "127.0.0.1:" + std::to_string(port), "--ready-timeout", "15s"}),
                          {"--check-udp", std::to_string(port)})), 0);
   EXPECT_NE(stderr_text().find("daemon ready: 127.0.0.1:" + std::to_string(port)), std::string::npos);
+  // ready-udp 0.0.0.0 (what the generator writes for a wildcard bind) accepts a loopback bind.
+  port = free_udp_port();
+  EXPECT_EQ(run(plus_app(with_daemon({"--bind", "127.0.0.1:" + std::to_string(port), "--bind-delay", "200"},
+                                     {"--ready-udp", "0.0.0.0:" + std::to_string(port), "--ready-timeout", "15s"}),
+                         {"--check-udp", std::to_string(port)})), 0);
+  EXPECT_NE(stderr_text().find("daemon ready: 0.0.0.0:" + std::to_string(port)), std::string::npos);
   if (!fs::exists("/proc/net/udp6")) {
     if (in_ci()) FAIL() << "no IPv6";
     GTEST_SKIP() << "no IPv6 in this kernel";
@@ -389,7 +395,8 @@ TEST_F(Supervisor, ConfigFileSetsOptionsAndFlagsOverrideIt) {
                                      << "daemon-arg = " << dlog_ << "\n"
                                      << "ready-udp = 127.0.0.1:" << port << "\n"
                                      << "ready-timeout = 60s   # overridden below\n"
-                                     << "flush-grace = 1s\n\n  verbose = true\n";
+                                     << "flush-grace = 1s\n\n  verbose = true\n"
+                                     << "daemon-log = " << dir_ << "/out#1.log  # '#' in a value stays\n";
   auto t0 = Clock::now();
   EXPECT_EQ(run({kInit, "--config", dir_ + "/init.conf", "--ready-timeout=200ms", "--", kApp, "--log", alog_}), 0);
   EXPECT_LT(Clock::now() - t0, 20s);
@@ -397,6 +404,7 @@ TEST_F(Supervisor, ConfigFileSetsOptionsAndFlagsOverrideIt) {
   EXPECT_TRUE(has_event(alog_, "start"));
   EXPECT_NE(stderr_text().find("not bound after 200ms"), std::string::npos);
   EXPECT_NE(stderr_text().find("flush grace 1000ms"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ + "/out#1.log"));
 }
 
 TEST_F(Supervisor, RestartsAKilledDaemonWithBackoffAndLeavesTheAppAlone) {
