@@ -2,6 +2,7 @@
 // (skopeo, umoci, oci-image-tool) where they are installed.
 #include "oci/image_builder.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,6 +255,26 @@ TEST_F(ImageBuilderTest, WrongArchitecturePackageIsBadInput) {
     EXPECT_EQ(e.code(), ExitCode::bad_input);
     EXPECT_THAT(e.what(), HasSubstr("is a package for arm64"));
   }
+}
+
+TEST_F(ImageBuilderTest, DaemonLayerIsStreamedFromTheDeb) {
+  // A 300 MiB daemon: peak memory grows far less than that while it goes
+  // from the .deb into the layer, and both digests come out of the one pass.
+  auto big = deb::testing::daemon_entries(deb::testing::fake_elf("amd64", 64));
+  big.back().zeros = 300ull << 20;
+  write_file_atomic(dir / "aws-xray-daemon-linux-amd64-3.6.6.deb",
+                    deb::testing::make_deb_from("amd64", deb::testing::make_tar(big)));
+  auto req = request("out", {"amd64"});
+  struct rusage before {};
+  getrusage(RUSAGE_SELF, &before);
+  auto res = build_image(req);
+  struct rusage after {};
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 64 * 1024) << "KiB";
+  auto layer = req.out_dir / "layers/xray-daemon-amd64.tar.gz";
+  EXPECT_EQ(res.layers[0].blob.digest, "sha256:" + sha256_file_hex(layer.string()));
+  auto r = t::run("gzip -dc " + layer.string() + " | sha256sum");
+  EXPECT_EQ("sha256:" + r.output.substr(0, 64), res.layers[0].blob.diff_id);
 }
 
 // --- real tools -------------------------------------------------------------

@@ -96,8 +96,10 @@ BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntr
     if (sink.error) std::rethrow_exception(sink.error);
     if (r < ARCHIVE_OK) fail_runtime("cannot write layer " + file.string() + ": " + what + ": " + deb::archive_message(a.get()));
   };
-  // ustar: fixed headers, no pax records (so no atime/ctime), numeric owners.
-  check(archive_write_set_format_ustar(a.get()), "format");
+  // Restricted pax: plain ustar headers, plus a pax record only where ustar
+  // can't say it (an owner id over 262143, a long name). Entries never carry
+  // atime or ctime, so no record has them.
+  check(archive_write_set_format_pax_restricted(a.get()), "format");
   check(archive_write_open(a.get(), &sink, nullptr, sink_write, nullptr), "open");
 
   deb::ArchiveEntry e(archive_entry_new());

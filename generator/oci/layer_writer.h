@@ -1,7 +1,8 @@
 // Deterministic layer tarballs (tar+gzip): sorted entries, every parent
 // directory present with an explicit mode, numeric owners only, one mtime
-// for all (SOURCE_DATE_EPOCH or 0), ustar headers (no atime, ctime or pax
-// records). File contents may be streamed, so memory does not grow with them.
+// for all (SOURCE_DATE_EPOCH or 0), ustar headers (pax records only for what
+// ustar cannot hold; never atime or ctime). File contents may be streamed,
+// so memory does not grow with them.
 #pragma once
 
 #include <cstdint>

@@ -173,3 +173,23 @@ TEST(LayerWriter, RefusesUncleanOrConflictingPaths) {
   child.path = "/var/log/xray.log";
   EXPECT_THROW(write_layer(tmp.path / "x.tar.gz", {file, child}, 0), Error);
 }
+
+TEST(LayerWriter, LargeOwnerIdsGetAPaxRecordWithoutTimes) {
+  TempDir tmp;
+  LayerEntry dir;
+  dir.path = "/var/log/xray";
+  dir.type = LayerEntry::Type::directory;
+  dir.uid = 1000000000;
+  dir.gid = 1000000001;
+  auto a = write_layer(tmp.path / "a.tar.gz", {dir}, 1700000000);
+  auto b = write_layer(tmp.path / "b.tar.gz", {dir}, 1700000000);
+  EXPECT_EQ(a.digest, b.digest);
+  auto lines = read_back(tmp.path / "a.tar.gz");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2].uid, 1000000000);
+  EXPECT_EQ(lines[2].gid, 1000000001);
+  EXPECT_EQ(lines[2].mtime, 1700000000);
+  EXPECT_FALSE(lines[2].atime);
+  auto r = oci::testing::run("gzip -dc " + (tmp.path / "a.tar.gz").string() + " | strings | grep -c -E 'atime|ctime'");
+  EXPECT_EQ(r.output, "0\n");
+}
