@@ -30,6 +30,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   StagingDir staging(args.out);
   // Steps that need the daemon .deb and the base image (fetch, layers, OCI
   // image, build.json) write into staging.path() here, before the text outputs.
+  nlohmann::json image;  // build.json's summary for --json
   if (!args.text_only) {
     oci::BaseLayout base = oci::local_base_layout(desc);
     if (desc.service.command.empty()) render.base_command = oci::base_image_command(desc, base);
@@ -38,7 +39,8 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.offline = global.offline;
     fetch.locked = global.locked;
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
-    oci::write_image_outputs(desc, debs, staging.path(), base, render);
+    auto built = oci::write_image_outputs(desc, debs, staging.path(), base, render);
+    image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
   }
   if (desc.service.command.empty() && !render.base_command)
     log::warn("service.command is empty: the Dockerfile gets no CMD, so the app is the base image's; "
@@ -51,6 +53,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   if (global.json) {
     nlohmann::ordered_json out{{"descriptor", args.file}, {"out", args.out}, {"service", desc.service.name},
                                {"tag", desc.service.tag}, {"platforms", desc.service.platforms}, {"files", files}};
+    if (!image.is_null()) out["image"] = image;
     std::cout << out.dump(2) << "\n";
     return;
   }

@@ -247,6 +247,20 @@ TEST_F(OciBuild, DaemonAndSupervisorLayersAreSharedAcrossServices) {
   EXPECT_NE(slurp(dir / "a/out/layers/service.tar.gz"), slurp(dir / "b/out/layers/service.tar.gz"));
 }
 
+TEST_F(OciBuild, JsonSummaryNamesTheIndexAndEachManifest) {
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_multi_oci(), "linux/amd64, linux/arm64"));
+  auto r = run_command({XB_XRAYBAKE_BIN, "--json", "build", "--cache-dir", (dir / "cache").string()},
+                       {{"XRAYBAKE_DAEMON_URL", mirror()}, {"SOURCE_DATE_EPOCH", ""}}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = json::parse(r.out);
+  auto report = read_json(dir / "out/build.json");
+  EXPECT_EQ(j["image"]["index"]["digest"], report["oci"]["index"]["digest"]);
+  EXPECT_EQ(j["image"]["index"]["digest"], read_json(dir / "out/oci/index.json")["manifests"][0]["digest"]);
+  ASSERT_EQ(j["image"]["platforms"].size(), 2u);
+  EXPECT_EQ(j["image"]["platforms"][1]["platform"], "linux/arm64");
+  EXPECT_EQ(report["created"], "1970-01-01T00:00:00Z") << "no SOURCE_DATE_EPOCH: the epoch";
+}
+
 TEST_F(OciBuild, BaseWithoutAPlatformIsExit2NamingWhatItHas) {
   spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64, linux/arm64"));
   auto r = build(dir.path());
