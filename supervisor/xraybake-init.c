@@ -11,9 +11,15 @@
  *              gets SIGTERM and flush-grace, then SIGKILL for everything left
  *   exit       the app's exit code, or 128+signal
  *
- * One event loop: every signal is blocked and read from a signalfd; poll()
- * sleeps with no timeout unless a deadline is pending, so an idle supervisor
- * never wakes up. Signals that arrive before the app exists are kept.
+ * One event loop: every signal is blocked (so nothing is lost, even as PID 1)
+ * and read from a signalfd. Idle, the loop blocks in read(); only while a
+ * deadline is pending (readiness polling, a daemon restart, a stop step) does
+ * it poll() with a timeout, so an idle supervisor never wakes up.
+ * Signals that arrive before the app exists are kept: SIGTERM/SIGINT mean
+ * "start nothing more, stop the daemon, exit 128+N"; the others go to the app
+ * once it catches, blocks or ignores them (or after ready-timeout).
+ * Children: the daemon in its own session (a terminal's ^C never reaches it),
+ * the app in its own process group, in the terminal's foreground if any.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -701,7 +707,8 @@ int main(int argc, char **argv) {
   if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) { ERR("sigprocmask: %s", strerror(errno)); return 1; }
   int sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) { ERR("signalfd: %s", strerror(errno)); return 1; }
-  if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+  pid_t self = getpid();
+  if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
     ERR("warning: cannot become a child subreaper: %s", strerror(errno));
 
   st.t0 = now_ms();
@@ -742,6 +749,8 @@ int main(int argc, char **argv) {
     int child = 0;
     for (size_t i = 0; i < (size_t)n / sizeof *si; i++) {
       if (si[i].ssi_signo == SIGCHLD) child = 1;
+      else if ((pid_t)si[i].ssi_pid == self && si[i].ssi_code == SI_USER)
+        DEBUG("ignoring %s caused by ourselves", signame((int)si[i].ssi_signo)); /* SIGPIPE from a closed stderr */
       else on_signal((int)si[i].ssi_signo, now);
     }
     if (child) reap(now);

@@ -360,6 +360,26 @@ TEST_F(Supervisor, ReadinessSeesWildcardAndIpv6Binds) {
   EXPECT_NE(stderr_text().find("daemon ready: " + addr), std::string::npos);
 }
 
+// Writing our log to a closed pipe raises SIGPIPE in the supervisor itself:
+// that one is not the app's business.
+TEST_F(Supervisor, OwnSigpipeIsNotForwarded) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  close(p[0]);  // whoever read our stderr is gone
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 2);
+    execl(kInit.c_str(), kInit.c_str(), "--", kApp.c_str(), "--log", alog_.c_str(), "--catch", "--sleep", "500",
+          static_cast<char *>(nullptr));
+    _exit(120);
+  }
+  close(p[1]);
+  pid_ = pid;
+  EXPECT_EQ(wait_exit(), 0);
+  EXPECT_TRUE(has_event(alog_, "start"));
+  EXPECT_FALSE(has_event(alog_, "signal", SIGPIPE)) << "our own SIGPIPE was forwarded";
+}
+
 TEST_F(Supervisor, StartsDaemonFirstAndAppOnceUdpIsBound) {
   int port = free_udp_port();
   std::string addr = "127.0.0.1:" + std::to_string(port);
