@@ -2,12 +2,15 @@
 // OUT, renamed onto OUT only when complete, so an interrupted build never
 // leaves a half-written OUT that looks valid.
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
 #include "oci/build_outputs.h"
+#include "registry/base_layout.h"
+#include "registry/push.h"
 #include "render/render.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -21,10 +24,36 @@ struct BuildArgs {
   std::string file = "xraybake.yaml";
   std::string out = "out";
   bool text_only = false;  // --text-only: no fetch, no layers, no OCI image
+  bool push = false;                          // --push [REF]
+  std::string push_ref;                       // empty: service.tag
+  std::vector<std::string> insecure_registries;  // --insecure-registry HOST
 };
+
+registry::RegistryOptions registry_options(const BuildArgs& args, const GlobalOptions& global) {
+  registry::RegistryOptions r;
+  r.cache_dir = global.cache_dir;
+  r.offline = global.offline;
+  r.insecure_registries = args.insecure_registries;
+  return r;
+}
+
+// Pushes OUT/oci; prints REF@DIGEST on stdout (as crane push does) unless --json.
+registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, const GlobalOptions& global) {
+  std::string ref = args.push_ref.empty() ? desc.service.tag : args.push_ref;
+  registry::PushResult r = registry::push(fs::path(args.out) / "oci", "", ref, registry_options(args, global));
+  log::info("pushed " + r.reference + " (" + r.digest + "): " + std::to_string(r.blobs_uploaded) + " blobs uploaded (" +
+            std::to_string(r.bytes_uploaded) + " bytes sent), " + std::to_string(r.blobs_existing) + " already there, " +
+            std::to_string(r.blobs_mounted) + " mounted");
+  if (!global.json) std::cout << r.name << "@" << r.digest << "\n";
+  return r;
+}
 
 void run_build(const BuildArgs& args, const GlobalOptions& global) {
   Descriptor desc = load_descriptor(args.file);
+  if (args.push && (global.offline || args.text_only))
+    fail_input(std::string("--push needs the OCI image and the network; it can not be used with ") +
+                   (global.offline ? "--offline" : "--text-only"),
+               "drop one of them");
   RenderOptions render;
   render.templates_dir = global.templates_dir;
   StagingDir staging(args.out);
@@ -32,7 +61,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   // image, build.json) write into staging.path() here, before the text outputs.
   nlohmann::json image;  // build.json's summary for --json
   if (!args.text_only) {
-    oci::BaseLayout base = oci::local_base_layout(desc);
+    oci::BaseLayout base = registry::base_layout(desc, registry_options(args, global));
     if (desc.service.command.empty()) render.base_command = oci::base_image_command(desc, base);
     FetchOptions fetch;
     fetch.cache_dir = global.cache_dir;
@@ -50,10 +79,17 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(args.out)) files.push_back(e.path().filename().string());
   std::sort(files.begin(), files.end());
+  std::optional<registry::PushResult> pushed;
+  if (args.push) pushed = push_image(desc, args, global);
   if (global.json) {
     nlohmann::ordered_json out{{"descriptor", args.file}, {"out", args.out}, {"service", desc.service.name},
                                {"tag", desc.service.tag}, {"platforms", desc.service.platforms}, {"files", files}};
     if (!image.is_null()) out["image"] = image;
+    if (pushed)
+      out["push"] = {{"reference", pushed->reference}, {"digest", pushed->digest},
+                     {"media_type", pushed->media_type}, {"bytes_uploaded", pushed->bytes_uploaded},
+                     {"blobs_uploaded", pushed->blobs_uploaded}, {"blobs_existing", pushed->blobs_existing},
+                     {"blobs_mounted", pushed->blobs_mounted}, {"resumed", pushed->resumed + pushed->restarted}};
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -81,7 +117,22 @@ void add_build(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--text-only", args.text_only,
                 "Only the text outputs (Dockerfile, docker-entrypoint.sh, ecs-task-definition.json, cfg.yaml): "
                 "no fetch, no layers, no OCI image; for reviewing templates offline");
-  cmd->callback([&global] { run_build(args, global); });
+  auto* push = cmd->add_option("--push", args.push_ref,
+                  "Also push the image to a registry as REF (default: service.tag), blobs first, then the "
+                  "manifests and the index; prints REF@DIGEST. Credentials as docker's (DOCKER_CONFIG, "
+                  "credential helpers); write --push=REF when FILE follows")
+      ->expected(0, 1)
+      ->type_name("REF");
+  cmd->add_option("--insecure-registry", args.insecure_registries,
+                  "Allow plain HTTP and unverified TLS for this registry HOST[:PORT] (repeat); localhost is "
+                  "always allowed plain HTTP")
+      ->type_name("HOST")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->callback([&global, push] {
+    args.push = push->count() > 0;
+    run_build(args, global);
+  });
 }
 
 }  // namespace xb::cli

@@ -48,6 +48,7 @@ class Pusher {
       put_manifest(m, is_root ? ref_.identifier() : m.at("digest").get<std::string>());
     }
     result_.reference = ref_.str();
+    result_.name = ref_.name();
     result_.digest = root.at("digest");
     result_.media_type = root.at("mediaType");
     result_.size = root.at("size");

@@ -14,6 +14,7 @@ namespace xb::registry {
 
 struct PushResult {
   std::string reference;    // fully qualified, as pushed: "127.0.0.1:5000/orders-api:1.4.2"
+  std::string name;         // without tag: "127.0.0.1:5000/orders-api" (name@digest pins it)
   std::string digest;       // of what the tag now points to (index or manifest)
   std::string media_type;
   uint64_t size = 0;
