@@ -83,18 +83,22 @@ class Pusher {
   std::string blob_path(const std::string& digest) const { return "/v2/" + ref_.repository + "/blobs/" + digest; }
   std::string uploads_path() const { return "/v2/" + ref_.repository + "/blobs/uploads/"; }
 
-  void push_blob(const Blob& blob) {
+  bool blob_exists(const std::string& digest) {
     HttpRequest head;
     head.method = "HEAD";
-    head.url = blob_path(blob.digest);
+    head.url = blob_path(digest);
     HttpResponse r = session_.send(head, scopes_);
-    if (r.status == 200) {
+    if (r.status != 200 && r.status != 404) fail_runtime("HEAD " + session_.url(head.url) + ": " + registry_error_text(r));
+    return r.status == 200;
+  }
+
+  void push_blob(const Blob& blob) {
+    if (blob_exists(blob.digest)) {
       log::verbose("blob " + blob.digest + " already in " + ref_.name());
       ++result_.blobs_existing;
       locations_.add(ref_.registry, ref_.repository, blob.digest);
       return;
     }
-    if (r.status != 404) fail_runtime("HEAD " + session_.url(head.url) + ": " + registry_error_text(r));
 
     std::string location;
     for (const auto& from : locations_.repositories(ref_.registry, blob.digest)) {
@@ -204,7 +208,9 @@ class Pusher {
     put.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
     put.headers = {"Content-Type: application/octet-stream"};
     HttpResponse r = session_.send(put, scopes_);
-    if (r.status != 201)
+    // A retried PUT finds the upload gone when the first one did commit it.
+    if (r.status != 201 && r.status != 204 && blob_exists(blob.digest)) return;
+    if (r.status != 201 && r.status != 204)
       fail_runtime("completing the upload of " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
   }
 
