@@ -108,7 +108,14 @@ class Pusher {
       mount.url = uploads_path() + "?mount=" + blob.digest + "&from=" + from;
       std::vector<std::string> scopes = scopes_;
       scopes.push_back("repository:" + from + ":pull");
-      HttpResponse m = session_.send(mount, scopes);
+      HttpResponse m;
+      try {
+        m = session_.send(mount, scopes);
+      } catch (const Error& e) {
+        // No pull access to the source (a token without that scope): upload instead.
+        log::verbose(std::string("mounting ") + blob.digest + " from " + from + " failed: " + e.what());
+        continue;
+      }
       if (m.status == 201) {
         log::verbose("blob " + blob.digest + " mounted from " + from);
         ++result_.blobs_mounted;

@@ -81,6 +81,11 @@ std::string registry_error_text(const HttpResponse& r) {
     out = r.body.substr(0, 200);
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   }
+  if (out.empty()) {  // HEAD answers have no body
+    static const std::map<long, const char*> reasons{{401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
+                                                     {405, "Method Not Allowed"}, {429, "Too Many Requests"}};
+    if (auto it = reasons.find(r.status); it != reasons.end()) out = it->second;
+  }
   return "HTTP " + std::to_string(r.status) + (out.empty() ? "" : " " + out);
 }
 

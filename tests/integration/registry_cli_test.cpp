@@ -167,6 +167,15 @@ TEST_F(RegistryCli, TlsRegistryWithCaBundleFromTheEnvironment) {
   EXPECT_EQ(remote_digest(reg, reg.host() + "/orders-api:1.0"), layout_digest(svc / "out"));
 }
 
+TEST_F(RegistryCli, InsecureRegistrySkipsCertificateChecks) {
+  XB_REQUIRE_TOOL("openssl");
+  RegistryServer reg({"", "", true});
+  fs::path svc = service("orders-api");
+  auto r = build(svc, {"--insecure-registry", reg.host(), "--push", reg.host() + "/orders-api:1.0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(remote_digest(reg, reg.host() + "/orders-api:1.0"), layout_digest(svc / "out"));
+}
+
 TEST_F(RegistryCli, UnknownBaseAndOfflinePush) {
   RegistryServer reg;
   fs::path svc = service("orders-api", reg.host() + "/no/such-base:9");
