@@ -271,13 +271,13 @@ TEST_F(Supervisor, ForwardsEveryForwardableSignal) {
 void check_orphans_reaped(pid_t sup, const std::string &alog) {
   ASSERT_TRUE(wait_until([&] { return named(alog, "orphan").size() == 5; }));
   EXPECT_TRUE(wait_until([&] { return children_of(sup).size() >= 6; }, 2s)) << "orphans were not reparented";
-  // Orphans exit after 800ms; then only the app is left, with no zombie.
+  // Orphans exit after 1.5 s, the app after 5 s: in between only the app is left, with no zombie.
   EXPECT_TRUE(wait_until([&] { return children_of(sup).size() == 1; }, 5s)) << "zombies left";
   for (pid_t c : children_of(sup)) EXPECT_NE(proc_state(c), 'Z');
 }
 
 TEST_F(Supervisor, ReapsOrphansAsSubreaper) {
-  pid_t pid = start({kInit, "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "800", "--sleep", "3000"});
+  pid_t pid = start({kInit, "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "1500", "--sleep", "5000"});
   check_orphans_reaped(pid, alog_);
   EXPECT_EQ(wait_exit(), 0);
   EXPECT_NE(first(events(alog_), "start", pid), nullptr);  // the app's parent is the supervisor
@@ -285,7 +285,7 @@ TEST_F(Supervisor, ReapsOrphansAsSubreaper) {
 
 TEST_F(Supervisor, ReapsOrphansAsPid1) {
   if (geteuid() != 0 && !in_ci()) GTEST_SKIP() << "needs root for a PID namespace";
-  pid_t pid = start({kInit, "-v", "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "800", "--sleep", "3000"},
+  pid_t pid = start({kInit, "-v", "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "1500", "--sleep", "5000"},
                     true);
   ASSERT_GT(pid, 0) << "clone(CLONE_NEWPID): " << strerror(errno);
   check_orphans_reaped(pid, alog_);
