@@ -182,6 +182,17 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
     out.push_back(std::move(deb));
   }
 
+  // Pins of platforms the descriptor no longer has are dropped.
+  bool pruned = false;
+  for (auto it = updated.daemon.begin(); it != updated.daemon.end();) {
+    bool used = std::any_of(out.begin(), out.end(), [&](const FetchedDeb& d) { return d.arch == it->first; });
+    pruned |= !used;
+    it = used ? std::next(it) : updated.daemon.erase(it);
+  }
+  if (pruned && newly_pinned.empty()) {
+    write_lockfile(lock_path, updated);
+    log::info("updated " + lock_path.string() + ": dropped the pins of platforms the descriptor no longer lists");
+  }
   if (!newly_pinned.empty()) {
     write_lockfile(lock_path, updated);
     std::string archs;

@@ -402,3 +402,23 @@ TEST_F(FetchLeftoverTest, UnpinnedDownloadNeverTrustsALeftover) {
 
 }  // namespace
 }  // namespace xb::test
+
+namespace xb::test {
+namespace {
+
+TEST_F(FetchTest, LockDropsPlatformsNoLongerListedAndKeepsOthersByteForByte) {
+  const std::string body = payload(3000);
+  HttpServer server(always(body));
+  fetch_all(descriptor(server.url(""), {"linux/amd64", "linux/arm64"}), options);
+  const std::string both = read_file(dir / "xraybake.lock");
+  fetch_all(descriptor(server.url(""), {"linux/amd64", "linux/arm64"}), options);
+  EXPECT_EQ(read_file(dir / "xraybake.lock"), both);  // unchanged pins: same bytes
+
+  fetch_all(descriptor(server.url(""), {"linux/amd64"}), options);
+  auto lock = read_lockfile(dir / "xraybake.lock");
+  EXPECT_EQ(lock->daemon.count("arm64"), 0u);
+  EXPECT_EQ(lock->daemon.count("amd64"), 1u);
+}
+
+}  // namespace
+}  // namespace xb::test
