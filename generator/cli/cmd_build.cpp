@@ -50,6 +50,7 @@ registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, c
 
 void run_build(const BuildArgs& args, const GlobalOptions& global) {
   Descriptor desc = load_descriptor(args.file);
+  for (const auto& w : desc.warnings) std::cerr << w.str() << "\n";
   if (args.push && (global.offline || args.text_only))
     fail_input(std::string("--push needs the OCI image and the network; it can not be used with ") +
                    (global.offline ? "--offline" : "--text-only"),

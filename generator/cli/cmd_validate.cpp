@@ -22,6 +22,7 @@ void add_validate(CLI::App& app, GlobalOptions& global) {
   cmd->callback([&global] {
     if (!global.json) {
       Descriptor d = load_descriptor(file);
+      for (const auto& w : d.warnings) std::cerr << w.str() << "\n";
       std::cout << file << ": OK (" << d.service.name << ", " << d.service.platforms.size() << " platform"
                 << (d.service.platforms.size() == 1 ? "" : "s") << ", daemon " << d.xray.version << ")\n";
       return;
@@ -35,6 +36,9 @@ void add_validate(CLI::App& app, GlobalOptions& global) {
       out["tag"] = d.service.tag;
       out["platforms"] = d.service.platforms;
       out["errors"] = nlohmann::json::array();
+      out["warnings"] = nlohmann::json::array();
+      for (const auto& w : d.warnings)
+        out["warnings"].push_back({{"file", w.file}, {"line", w.line}, {"column", w.column}, {"message", w.message}});
       std::cout << out.dump(2) << "\n";
     } catch (const Error& e) {
       if (e.code() != ExitCode::bad_input) throw;

@@ -71,6 +71,7 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
   read_xray(p, xray ? *xray : Field{"xray", YAML::Node(), YAML::Node()}, d, d.xray);
   check_stop_budget(p, d, top);
   p.raise_if_any();
+  d.warnings = p.warnings();
   return d;
 }
 

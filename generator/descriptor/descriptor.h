@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/error.h"
+
 namespace xb {
 
 using Millis = std::chrono::milliseconds;
@@ -57,6 +59,9 @@ struct Descriptor {
   std::string api_version = "xraybake/v1";
   ServiceSpec service;
   XraySpec xray;
+  // Valid but likely wrong (e.g. a stop_timeout above Fargate's maximum);
+  // validate and build print them, they never fail a build.
+  std::vector<Diagnostic> warnings;
 };
 
 // Reads and validates PATH. Throws xb::Error(bad_input) with one Diagnostic
@@ -74,6 +79,8 @@ inline constexpr Millis kMinAppStop{1000};
 // 1% of the host's memory, not the container's).
 inline constexpr int kDefaultBufferMB = 16;
 inline constexpr std::string_view kDefaultDaemonAddress = "127.0.0.1:2000";
+// Fargate refuses a larger stopTimeout.
+inline constexpr Millis kFargateMaxStop{120000};
 
 // "30s", "1500ms", "2m", "1m30s" (ms, s, m; decimals allowed: "1.5s"); nullopt if invalid.
 std::optional<Millis> parse_duration(std::string_view text);

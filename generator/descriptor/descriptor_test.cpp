@@ -71,6 +71,15 @@ TEST(Descriptor, ReadsEveryKey) {
   EXPECT_EQ(base.tag, "latest");
 }
 
+TEST(Descriptor, WarnsAboutAStopTimeoutAboveFargatesMaximum) {
+  Descriptor d = parse_descriptor("apiVersion: xraybake/v1\nservice: {name: a, base: b, stop_timeout: 3m}\n", "w.yaml");
+  ASSERT_EQ(d.warnings.size(), 1u);
+  EXPECT_EQ(d.warnings[0].str(),
+            "w.yaml:2:43: warning: service.stop_timeout (3m) is more than Fargate's maximum stopTimeout (120s); on EC2 "
+            "set ECS_CONTAINER_STOP_TIMEOUT to at least this");
+  EXPECT_TRUE(parse_descriptor(kFull, "x.yaml").warnings.empty());  // exactly 2m
+}
+
 TEST(Descriptor, FillsDefaults) {
   Descriptor d = parse_descriptor("apiVersion: xraybake/v1\nservice: {name: api, base: \"debian:12\"}\n", "/x/y.yaml");
   EXPECT_EQ(d.service.platforms, std::vector<std::string>{"linux/amd64"});

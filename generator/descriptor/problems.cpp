@@ -4,13 +4,19 @@
 
 namespace xb {
 
-void Problems::add(const YAML::Mark& mark, std::string message) {
+static Diagnostic at(const std::string& file, const YAML::Mark& mark, std::string message) {
   Diagnostic d;
-  d.file = file_;
+  d.file = file;
   d.line = mark.line >= 0 ? mark.line + 1 : 1;
   d.column = mark.column >= 0 ? mark.column + 1 : 1;
   d.message = std::move(message);
-  list_.push_back(std::move(d));
+  return d;
+}
+
+void Problems::add(const YAML::Mark& mark, std::string message) { list_.push_back(at(file_, mark, std::move(message))); }
+
+void Problems::warn(const YAML::Mark& mark, std::string message) {
+  warnings_.push_back(at(file_, mark, "warning: " + std::move(message)));
 }
 
 void Problems::raise_if_any() {

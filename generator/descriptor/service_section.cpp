@@ -171,8 +171,15 @@ void read_service(Problems& p, const Field& f, ServiceSpec& out) {
   if (auto v = fields.get("user")) read_user(p, *v, out);
   if (auto v = fields.get("env")) read_env(p, *v, out);
   if (auto v = fields.get("ports")) read_ports(p, *v, out);
-  if (auto v = fields.get("stop_timeout"))
-    if (auto d = read_positive_duration(p, *v)) out.stop_timeout = *d;
+  if (auto v = fields.get("stop_timeout")) {
+    if (auto d = read_positive_duration(p, *v)) {
+      out.stop_timeout = *d;
+      if (*d > kFargateMaxStop)
+        p.warn(v->mark(), v->path + " (" + format_duration(*d) +
+                              ") is more than Fargate's maximum stopTimeout (120s); on EC2 set ECS_CONTAINER_STOP_TIMEOUT "
+                              "to at least this");
+    }
+  }
   if (auto tag = fields.get("tag")) {
     if (auto s = read_string(p, *tag)) {
       if (valid_image_tag_ref(*s))
