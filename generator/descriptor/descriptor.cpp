@@ -19,12 +19,21 @@ void check_stop_budget(Problems& p, const Descriptor& d, const MapFields& top) {
   Millis room = d.service.stop_timeout - d.xray.flush_grace;
   if (room >= kMinAppStop) return;
   Millis over = kMinAppStop - room;
+  // The value as written, if any; nullopt when absent.
+  auto written = [&](const char* section, const char* key) -> std::optional<YAML::Node> {
+    auto f = top.get(section);
+    if (!f || !f->value.IsMap()) return std::nullopt;
+    YAML::Node v = f->value[key];
+    if (!v.IsDefined()) return std::nullopt;
+    return v;
+  };
+  auto grace = written("xray", "flush_grace");
+  auto stop = written("service", "stop_timeout");
+  // A value that was not a duration is already reported; its default means nothing here.
+  for (const auto& v : {grace, stop})
+    if (v && !(v->IsScalar() && parse_duration(v->Scalar()))) return;
   // Point at flush_grace when it was written, else at stop_timeout.
-  YAML::Mark at;
-  if (auto xray = top.get("xray"); xray && xray->value.IsMap() && xray->value["flush_grace"])
-    at = xray->value["flush_grace"].Mark();
-  else if (auto service = top.get("service"); service && service->value.IsMap() && service->value["stop_timeout"])
-    at = service->value["stop_timeout"].Mark();
+  YAML::Mark at = grace ? grace->Mark() : stop ? stop->Mark() : YAML::Mark();
   p.add(at, "xray.flush_grace (" + format_duration(d.xray.flush_grace) + ") does not fit in service.stop_timeout (" +
                 format_duration(d.service.stop_timeout) + ") with " + format_duration(kMinAppStop) +
                 " left for the app to stop: " + format_duration(over) + " too long; lower flush_grace to " +

@@ -197,6 +197,17 @@ TEST(BrokenDescriptor, ReportsEveryProblemAtOnceInFileOrder) {
   }
 }
 
+TEST(BrokenDescriptor, ABadDurationDoesNotAlsoFailTheStopBudget) {
+  // stop_timeout is not a duration: only that is reported, not a budget computed from its default.
+  try {
+    parse_descriptor(kHead + "  stop_timeout: 3\nxray:\n  flush_grace: 40s\n", "x.yaml");
+    FAIL();
+  } catch (const Error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u) << e.what();
+    EXPECT_EQ(e.diagnostics()[0].line, 5);
+  }
+}
+
 TEST(BrokenDescriptor, MissingFileIsBadInputWithAHint) {
   try {
     load_descriptor("/nonexistent/xraybake.yaml");
