@@ -32,6 +32,8 @@ say "Writing the base image $here/base-oci (busybox-static + standin-app)"
   "$fixtures/standin-app-amd64" amd64
 
 server_pid=""
+standin=""
+extra=()
 cleanup() { if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 
@@ -52,18 +54,27 @@ else
     sleep 0.1
   done
   export XRAYBAKE_DAEMON_URL="http://127.0.0.1:$port/aws-xray-daemon-linux-{arch}-{version}.deb"
+  standin=1
+  # Its own cache, and no lock left behind, so that the stand-in never passes
+  # for AWS's .deb in a later real build.
+  extra=(--cache-dir "$build/quickstart-standin-cache")
+  had_lock=""
+  [[ -e $here/xraybake.lock ]] && had_lock=1
   loud "################################################################################" \
        "#  AWS is not reachable from here and XRAYBAKE_DAEMON_URL is not set." \
        "#  USING THE TEST STAND-IN X-RAY DAEMON from $fixtures/debs," \
        "#  served on http://127.0.0.1:$port/. It records segments and uploads NOTHING." \
        "#  For a real image set XRAYBAKE_DAEMON_URL to a mirror of AWS's .debs, e.g." \
        "#  http://mirror.example/xray/aws-xray-daemon-linux-{arch}-{version}.deb" \
-       "#  (xraybake.lock now pins the stand-in: delete it before a real build.)" \
        "################################################################################"
 fi
 
 say "xraybake build $here/xraybake.yaml -o $out"
-"$xraybake" build "$here/xraybake.yaml" -o "$out" "${@:2}"
+"$xraybake" build "$here/xraybake.yaml" -o "$out" "${extra[@]}" "${@:2}"
+if [[ -n $standin && -z $had_lock ]]; then
+  rm -f "$here/xraybake.lock"
+  say "Removed the xraybake.lock that pinned the stand-in"
+fi
 
 if [[ ! -f $out/oci/index.json ]]; then
   echo "run.sh: xraybake wrote no $out/oci: this build of xraybake makes only the text outputs" >&2
