@@ -76,17 +76,8 @@ class E2eRunc : public ::testing::Test {
       fs::copy(pre, work->path / "out" / "oci", fs::copy_options::recursive);
       return;
     }
-    auto help = run({XB_XRAYBAKE_BIN, "build", "--help"});
-    if (help.output.find("not implemented") != std::string::npos) {
-      setup_error = "xraybake build is not implemented:\n" + help.output;
-      return;
-    }
     build = xraybake_build(work->path / "xraybake.yaml", work->path / "out", work->path / "cache", *server);
     if (build.status != 0) setup_error = "xraybake build failed:\n" + build.output;
-    // TEMPORARY, while the pipeline lands piece by piece: a build that writes
-    // no OCI layout yet is "not implemented". Remove once OUT/oci is on main.
-    else if (!fs::exists(work->path / "out" / "oci" / "index.json"))
-      setup_error = "not implemented yet: xraybake build wrote no OUT/oci:\n" + build.output;
   }
   static void TearDownTestSuite() {
     server.reset();
@@ -94,11 +85,6 @@ class E2eRunc : public ::testing::Test {
   }
   void SetUp() override {
     XB_E2E_REQUIRE(skip_reason.empty(), skip_reason);
-    // Until the pipeline is complete on main, `xraybake build` says "not
-    // implemented": that is not a result of this test (even in CI). Anything
-    // else that fails is.
-    if (setup_error.find("not implemented") != std::string::npos)
-      GTEST_SKIP() << "SKIPPED: xraybake build is not implemented yet\n" << setup_error;
     ASSERT_TRUE(setup_error.empty()) << setup_error;
   }
 
@@ -126,6 +112,13 @@ TEST_F(E2eRunc, BuildFetchedTheDebOverLoopbackAndWroteTheLayout) {
   json index = json::parse(read_file(layout() / "index.json"));
   ASSERT_FALSE(index["manifests"].empty());
   EXPECT_EQ(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], kTag);
+  // build.json names the loopback URL and the sha256 of exactly the fixture .deb.
+  json report = json::parse(read_file(work->path / "out" / "build.json"));
+  json daemon = report["platforms"][0]["daemon"];
+  EXPECT_EQ(daemon["url"], server->url("/aws-xray-daemon-linux-amd64-3.6.6.deb"));
+  auto sum = run({"sha256sum", fixtures::deb("amd64")});
+  EXPECT_EQ(daemon["sha256"], sum.output.substr(0, 64));
+  EXPECT_EQ(report["oci"]["index"]["digest"], index["manifests"][0]["digest"]);
 }
 
 TEST_F(E2eRunc, CleanStopLosesNoSegment) {
@@ -275,7 +268,11 @@ TEST_F(E2eRunc, SameDescriptorBuiltTwiceGivesTheSameIndexDigest) {
   ASSERT_EQ(again.status, 0) << again.output;
   std::string a = read_file(layout() / "index.json"), b = read_file(work->path / "out2/oci/index.json");
   EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, b) << "index.json differs, so does its digest";
+  EXPECT_EQ(a, b) << "index.json differs";
+  // The image index's digest (what index.json and build.json name) is the same.
+  EXPECT_EQ(json::parse(a)["manifests"][0]["digest"], json::parse(b)["manifests"][0]["digest"]);
+  EXPECT_EQ(json::parse(read_file(work->path / "out/build.json"))["oci"]["index"],
+            json::parse(read_file(work->path / "out2/build.json"))["oci"]["index"]);
 }
 
 }  // namespace
