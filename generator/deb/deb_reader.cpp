@@ -212,11 +212,11 @@ void hand_over_binary(archive* a, archive_entry* e, const Where& where, const st
 
 ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& options,
                      const std::function<void(DaemonStream&)>& sink) {
-  Where where{deb.string(), ""};
+  Where where{options.display_name.empty() ? deb.string() : options.display_name, ""};
   ReadArchive ar(archive_read_new());
   archive_read_support_format_ar(ar.get());
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(deb, ec)) fail_runtime("cannot read " + where.deb + ": not a file");
+  if (!std::filesystem::is_regular_file(deb, ec)) fail_runtime("cannot read " + deb.string() + ": not a file");
   if (archive_read_open_filename(ar.get(), deb.c_str(), kChunk) != ARCHIVE_OK)
     bad(where, "", "not a Debian package (ar archive): " + archive_message(ar.get()));
 

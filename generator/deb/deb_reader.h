@@ -38,6 +38,7 @@ struct DaemonStream {
 struct ReadOptions {
   std::string arch;                            // "amd64": the binary's ELF machine must match
   std::string binary_path{kDaemonPath};        // the one file taken from data.tar
+  std::string display_name;                    // the package in messages (its URL); empty: the path
   Limits limits;
 };
 

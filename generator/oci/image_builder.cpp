@@ -35,6 +35,7 @@ LayerResult daemon_layer(const ImageRequest& req, const DebInput& deb, std::stri
   deb::ReadOptions opts;
   opts.arch = deb.arch;
   opts.limits = req.limits;
+  opts.display_name = deb.url.empty() ? deb.path.string() : deb.url;
   bool written = false;
   auto info = deb::read_deb(deb.path, opts, [&](deb::DaemonStream& s) {
     LayerEntry e;

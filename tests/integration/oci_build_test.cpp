@@ -301,7 +301,8 @@ TEST_F(OciBuild, HostilePackageIsExit2NamingTheEntry) {
   spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64"));
   r = build(dir.path(), "out", "file://" + (pkg / "evil.deb").string());
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("'./usr/../../etc/cron.d/evil': path traversal"));
+  EXPECT_THAT(r.err, HasSubstr("file://" + (pkg / "evil.deb").string() +
+                               ": data.tar.gz: './usr/../../etc/cron.d/evil': path traversal"));
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
