@@ -137,6 +137,7 @@ TEST_F(FetchNetworkTest, PersistentServerErrorGivesUpAfterRetries) {
 }
 
 TEST_F(FetchNetworkTest, StalledBodyIsCutAndResumed) {
+  ::setenv("XRAYBAKE_STALL_TIMEOUT", "1", 1);
   const std::string body = payload(60000);
   HttpServer server(in_order({Response::stalled(body, 20000), Response::bytes(body)}));
   auto debs = fetch_all(descriptor(server.url("")), options);

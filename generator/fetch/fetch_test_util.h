@@ -43,7 +43,7 @@ class FetchTest : public ::testing::Test {
     ::setenv("XRAYBAKE_RETRY_BASE_MS", "10", 1);
     ::setenv("XRAYBAKE_RETRY_MAX_MS", "50", 1);
     ::setenv("XRAYBAKE_RETRIES", "4", 1);
-    ::setenv("XRAYBAKE_STALL_TIMEOUT", "1", 1);
+    ::setenv("XRAYBAKE_STALL_TIMEOUT", "10", 1);  // generous: a loaded CI machine must not look stalled
     ::setenv("XRAYBAKE_CONNECT_TIMEOUT", "5", 1);
     for (const char* v : {"XRAYBAKE_DAEMON_URL", "XRAYBAKE_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "http_proxy",
                           "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"})

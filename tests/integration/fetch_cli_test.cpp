@@ -47,7 +47,7 @@ class FetchCliTest : public ::testing::Test {
     std::vector<std::string> argv = {XB_XRAYBAKE_BIN, "--cache-dir", (dir / "cache").string()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::map<std::string, std::string> all = {{"XRAYBAKE_RETRY_BASE_MS", "10"}, {"XRAYBAKE_RETRY_MAX_MS", "50"},
-                                              {"XRAYBAKE_STALL_TIMEOUT", "2"},   {"XRAYBAKE_DAEMON_URL", ""},
+                                              {"XRAYBAKE_STALL_TIMEOUT", "10"},   {"XRAYBAKE_DAEMON_URL", ""},
                                               {"http_proxy", ""},                {"HTTPS_PROXY", ""},
                                               {"https_proxy", ""}};
     for (auto& [k, v] : env) all[k] = v;
