@@ -29,7 +29,8 @@ struct Transfer {
   const HttpRequest* request;
   HttpResponse* response;
   CURL* curl;
-  uint64_t sent = 0;        // body bytes handed to curl
+  uint64_t sent = 0;        // position in the body (curl may rewind it)
+  uint64_t handed = 0;      // every body byte handed to curl, re-sent ones included
   std::string read_error;   // a failing pread
   std::exception_ptr sink_error;
 };
@@ -73,6 +74,7 @@ size_t on_read(char* buffer, size_t size, size_t n, void* user) {
     size_t k = std::min(want, left);
     std::memcpy(buffer, r.body.data() + t->sent, k);
     t->sent += k;
+    t->handed += k;
     return k;
   }
   uint64_t left = r.body_length - t->sent;
@@ -84,6 +86,7 @@ size_t on_read(char* buffer, size_t size, size_t n, void* user) {
     return CURL_READFUNC_ABORT;
   }
   t->sent += static_cast<uint64_t>(got);
+  t->handed += static_cast<uint64_t>(got);
   return static_cast<size_t>(got);
 }
 
@@ -136,7 +139,7 @@ HttpResponse HttpClient::send(const HttpRequest& r) {
   CURL* c = handle_->curl;
   curl_easy_reset(c);
   HttpResponse response;
-  Transfer t{&r, &response, c, 0, {}, {}};
+  Transfer t{&r, &response, c, 0, 0, {}, {}};
 
   curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(c, CURLOPT_USERAGENT, "xraybake/" XRAYBAKE_VERSION);
@@ -190,7 +193,7 @@ HttpResponse HttpClient::send(const HttpRequest& r) {
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
-  bytes_sent_ += t.sent;
+  bytes_sent_ += t.handed;
   if (!t.read_error.empty()) fail_runtime("reading the body for " + r.method + " " + r.url + ": " + t.read_error);
   if (t.sink_error) std::rethrow_exception(t.sink_error);  // disk full, bad digest
   if (rc != CURLE_OK) {

@@ -159,7 +159,8 @@ class Pusher {
     return std::stoull(range.substr(dash + 1)) + 1;
   }
 
-  void upload(const Blob& blob, std::string location) {
+  // FAILURES: broken connections so far for this blob (they bound the retries).
+  void upload(const Blob& blob, std::string location, int failures = 0) {
     fs::path file = layout_blob(layout_, blob.digest);
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail_input("cannot read " + file.string() + ": the layout is missing blob " + blob.digest);
@@ -171,7 +172,6 @@ class Pusher {
     log::info("uploading " + blob.digest.substr(0, 19) + " (" + std::to_string(blob.size) + " bytes) to " + ref_.name());
     if (location.empty()) location = start_upload();
     uint64_t offset = 0;
-    int failures = 0;
     while (offset < blob.size) {
       uint64_t n = std::min<uint64_t>(options_.chunk_size, blob.size - offset);
       HttpRequest patch;
@@ -217,6 +217,13 @@ class Pusher {
     HttpResponse r = session_.send(put, scopes_);
     // A retried PUT finds the upload gone when the first one did commit it.
     if (r.status != 201 && r.status != 204 && blob_exists(blob.digest)) return;
+    if (r.status == 400 && failures <= options_.max_retries) {
+      // The registry mixed a broken chunk into the upload (caught by its digest check): once more from the start.
+      log::warn("the registry rejected the resumed upload of " + blob.digest + " (" + registry_error_text(r) +
+                "); starting it again");
+      ++result_.restarted;
+      return upload(blob, "", failures + 1);
+    }
     if (r.status != 201 && r.status != 204)
       fail_runtime("completing the upload of " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
   }

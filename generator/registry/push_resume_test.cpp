@@ -33,7 +33,7 @@ class PushResumeTest : public ::testing::Test {
     EXPECT_EQ(copy.status, 0) << copy.output;
   }
 
-  static constexpr size_t kLayer = 4 << 20;
+  static constexpr size_t kLayer = 6 << 20;
   regtest::TempDir tmp;
   RegistryOptions options;
   regtest::TestImage img;
@@ -41,16 +41,17 @@ class PushResumeTest : public ::testing::Test {
 
 TEST_F(PushResumeTest, ConnectionDroppedBetweenChunksResumesWhereTheRegistryIs) {
   regtest::RegistryServer reg;
-  // Dropped when the third chunk's PATCH starts (the registry has two
+  // Dropped when the fifth chunk's PATCH starts (the registry has four
   // chunks), and so is curl's own immediate retry on a fresh connection.
-  regtest::CuttingProxy proxy(reg.port(), 2u << 20, "PATCH ", 2);
+  regtest::CuttingProxy proxy(reg.port(), 4u << 20, "PATCH ", 2);
   PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
   EXPECT_TRUE(proxy.cut());
   EXPECT_EQ(r.resumed, 1);
   EXPECT_EQ(r.restarted, 0);
   EXPECT_EQ(r.digest, img.index_digest);
-  // Nothing was sent twice except (at most) the chunk that was cut.
-  EXPECT_LT(r.bytes_uploaded, kLayer + options.chunk_size + 64 * 1024);
+  // Nothing was sent twice but what the two broken PATCHes had handed to
+  // the socket (at most a chunk each); starting over would resend 4 MiB.
+  EXPECT_LT(r.bytes_uploaded, kLayer + 2 * options.chunk_size + 64 * 1024);
   expect_pushed(reg);
 }
 
@@ -60,7 +61,11 @@ TEST_F(PushResumeTest, ConnectionDroppedMidChunkIsRetried) {
   regtest::CuttingProxy proxy(reg.port(), (5u << 20) / 2);
   PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
   EXPECT_TRUE(proxy.cut());
-  EXPECT_EQ(r.resumed + r.restarted, 1);
+  // Whether curl re-sends the chunk by itself on a fresh connection, the
+  // registry keeps or drops the upload, depends on timing; a broken chunk
+  // is always sent again, and the result is always whole.
+  EXPECT_GT(r.bytes_uploaded, kLayer);
+  EXPECT_LE(r.resumed + r.restarted, 2);
   EXPECT_EQ(r.digest, img.index_digest);
   expect_pushed(reg);
 }
