@@ -27,7 +27,7 @@ service:
   command: [/usr/local/bin/standin-app]
   user: "10001:10001"
   env:
-    STANDIN_APP_RATE: "2000"
+    STANDIN_APP_RATE: "500"
     STANDIN_APP_TERM_CODE: ")" + std::to_string(kTermCode) + R"("
   stop_timeout: 20s
   tag: e2e-standin:1.0.0
@@ -52,6 +52,21 @@ RunResult xraybake_build(const fs::path& descriptor, const fs::path& out, const 
                                 "--cache-dir", cache.string()};
   return run(argv, {"XRAYBAKE_DAEMON_URL=" + server.url("/aws-xray-daemon-linux-{arch}-{version}.deb"),
                     "SOURCE_DATE_EPOCH=1700000000"});
+}
+
+// RcvbufErrors from the UDP line of /proc/PID/net/snmp (PID's network namespace).
+std::string udp_receive_errors(pid_t pid) {
+  std::istringstream snmp(read_file("/proc/" + std::to_string(pid) + "/net/snmp"));
+  std::vector<std::string> names, values;
+  for (std::string line; std::getline(snmp, line);) {
+    if (line.rfind("Udp: ", 0) != 0) continue;
+    std::istringstream words(line.substr(5));
+    std::vector<std::string>& into = names.empty() ? names : values;
+    for (std::string w; words >> w;) into.push_back(w);
+  }
+  for (size_t i = 0; i < names.size() && i < values.size(); i++)
+    if (names[i] == "RcvbufErrors") return values[i];
+  return "?";
 }
 
 class E2eRunc : public ::testing::Test {
@@ -143,7 +158,10 @@ TEST_F(E2eRunc, CleanStopLosesNoSegment) {
   ASSERT_EQ(kill(*daemon, SIGUSR1), 0);
   ASSERT_TRUE(eventually([&] { return !sink(*c).progress.empty(); }, 10s)) << c->log_text();
   EXPECT_GT(sink(*c).progress[0]["count"].get<int64_t>(), 0) << "the daemon receives nothing";
-  std::this_thread::sleep_for(1s);  // the app sends at 2000/s
+  std::this_thread::sleep_for(1s);  // the app sends at 500/s
+  // UDP the daemon could not take in time (receive buffer full) is not what
+  // this test is about; count it, to tell it from a loss at stop.
+  std::string drops = udp_receive_errors(*init);
   auto t0 = Clock::now();
   c->kill("TERM");
   auto st = c->wait(kStopTimeout + 30s);
@@ -166,7 +184,8 @@ TEST_F(E2eRunc, CleanStopLosesNoSegment) {
   ASSERT_EQ(s.flushes.size(), 1u) << "the daemon did not flush\n" << c->log_text();
   EXPECT_GE(s.flushes[0]["time_ms"].get<int64_t>(), app["end_ms"].get<int64_t>()) << "the app must stop first";
   EXPECT_EQ(s.flushes[0]["bad"], 0);
-  EXPECT_EQ(s.flushes[0]["ranges"], json::parse("[[1," + std::to_string(sent) + "]]")) << "segments lost";
+  EXPECT_EQ(s.flushes[0]["ranges"], json::parse("[[1," + std::to_string(sent) + "]]"))
+      << "segments lost; UDP receive errors in the container before the stop: " << drops;
   EXPECT_LT(took, kStopTimeout);
 
   std::string log = c->log_text();
@@ -219,19 +238,19 @@ TEST_F(E2eRunc, DaemonKilledTenTimesComesBackAndTheAppKeepsSending) {
 }
 
 TEST_F(E2eRunc, AppCrashExitsWithItsCodeAfterTheDaemonFlushed) {
-  auto c = container("crash", {"STANDIN_APP_CRASH_AFTER=3000", "STANDIN_APP_CRASH_CODE=3"});
+  auto c = container("crash", {"STANDIN_APP_CRASH_AFTER=1000", "STANDIN_APP_CRASH_CODE=3"});
   c->start();
   auto st = c->wait(kStopTimeout + 30s);
   ASSERT_TRUE(st) << c->log_text();
   EXPECT_EQ(*st, 3) << c->log_text();
   json app = app_result(*c);
   ASSERT_FALSE(app.is_null()) << c->log_text();
-  EXPECT_EQ(app["sent"], 3000);
+  EXPECT_EQ(app["sent"], 1000);
   EXPECT_EQ(app["reason"], "crash");
   auto s = sink(*c);
   ASSERT_EQ(s.flushes.size(), 1u) << "the daemon did not flush\n" << c->log_text();
   EXPECT_GE(s.flushes[0]["time_ms"].get<int64_t>(), app["end_ms"].get<int64_t>());
-  EXPECT_TRUE(ranges_cover(s.flushes[0], 1, 3000)) << s.flushes[0].dump();
+  EXPECT_TRUE(ranges_cover(s.flushes[0], 1, 1000)) << s.flushes[0].dump();
 }
 
 TEST_F(E2eRunc, DaemonThatNeverBindsDelaysTheAppByReadyTimeoutWithAWarning) {
