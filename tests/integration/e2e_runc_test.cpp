@@ -282,6 +282,40 @@ TEST_F(E2eRunc, DaemonThatNeverBindsDelaysTheAppByReadyTimeoutWithAWarning) {
   EXPECT_TRUE(warned) << log;
 }
 
+TEST_F(E2eRunc, AppThatIgnoresSigtermIsKilledAndTheDaemonStillFlushesWithinStopTimeout) {
+  auto c = container("stubborn", {"STANDIN_APP_IGNORE_TERM=1"});
+  c->start();
+  ASSERT_TRUE(eventually([&] { return app_started(*c); }, 30s)) << c->log_text();
+  std::this_thread::sleep_for(1s);
+  auto t0 = Clock::now();
+  c->kill("TERM");
+  auto st = c->wait(kStopTimeout + 30s);
+  auto took = Clock::now() - t0;
+  ASSERT_TRUE(st) << c->log_text();
+  EXPECT_EQ(*st, 128 + SIGKILL) << "the app's status: killed\n" << c->log_text();
+  EXPECT_LT(took, kStopTimeout) << c->log_text();
+  // The app was killed early enough to leave the daemon its flush_grace (3s).
+  auto s = sink(*c);
+  ASSERT_EQ(s.flushes.size(), 1u) << "the daemon did not flush\n" << c->log_text();
+  EXPECT_GT(s.flushes[0]["count"].get<int64_t>(), 0);
+}
+
+TEST_F(E2eRunc, DaemonSlowerThanFlushGraceIsKilledAndTheContainerStillExitsWithTheAppStatus) {
+  auto c = container("slowflush", {"XRAY_STANDIN_FLUSH_DELAY_MS=60000"});
+  c->start();
+  ASSERT_TRUE(eventually([&] { return app_started(*c); }, 30s)) << c->log_text();
+  std::this_thread::sleep_for(500ms);
+  auto t0 = Clock::now();
+  c->kill("TERM");
+  auto st = c->wait(kStopTimeout + 30s);
+  auto took = Clock::now() - t0;
+  ASSERT_TRUE(st) << c->log_text();
+  EXPECT_EQ(*st, kTermCode) << c->log_text();
+  EXPECT_LT(took, kStopTimeout) << c->log_text();
+  EXPECT_GE(took, 2500ms) << "the daemon got less than its flush_grace (3s)\n" << c->log_text();
+  EXPECT_TRUE(sink(*c).flushes.empty()) << "the daemon was to be killed before it flushed";
+}
+
 TEST_F(E2eRunc, SameDescriptorBuiltTwiceGivesTheSameIndexDigest) {
   auto again = xraybake_build(work->path / "xraybake.yaml", work->path / "out2", work->path / "cache2", *server);
   ASSERT_EQ(again.status, 0) << again.output;
