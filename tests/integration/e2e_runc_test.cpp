@@ -119,6 +119,22 @@ class E2eRunc : public ::testing::Test {
     return text.empty() ? json() : json::parse(text);
   }
   static SinkRecord sink(Container& c) { return read_sink(c.rootfs() / "tmp/xray-standin-sink.jsonl"); }
+
+  // Starts C, waits for the app, lets it send for SEND, then stops it as ECS
+  // does: the container's status (nullopt: it did not stop) and how long it took.
+  struct Stopped {
+    std::optional<int> status;
+    Clock::duration took{};
+  };
+  static Stopped run_then_stop(Container& c, std::chrono::milliseconds send) {
+    c.start();
+    if (!eventually([&] { return app_started(c); }, 30s)) return {};
+    std::this_thread::sleep_for(send);
+    auto t0 = Clock::now();
+    c.kill("TERM");
+    auto st = c.wait(kStopTimeout + 30s);
+    return {st, Clock::now() - t0};
+  }
 };
 
 TEST_F(E2eRunc, BuildFetchedTheDebOverLoopbackAndWroteTheLayout) {
@@ -284,13 +300,7 @@ TEST_F(E2eRunc, DaemonThatNeverBindsDelaysTheAppByReadyTimeoutWithAWarning) {
 
 TEST_F(E2eRunc, AppThatIgnoresSigtermIsKilledAndTheDaemonStillFlushesWithinStopTimeout) {
   auto c = container("stubborn", {"STANDIN_APP_IGNORE_TERM=1"});
-  c->start();
-  ASSERT_TRUE(eventually([&] { return app_started(*c); }, 30s)) << c->log_text();
-  std::this_thread::sleep_for(1s);
-  auto t0 = Clock::now();
-  c->kill("TERM");
-  auto st = c->wait(kStopTimeout + 30s);
-  auto took = Clock::now() - t0;
+  auto [st, took] = run_then_stop(*c, 1s);
   ASSERT_TRUE(st) << c->log_text();
   EXPECT_EQ(*st, 128 + SIGKILL) << "the app's status: killed\n" << c->log_text();
   EXPECT_LT(took, kStopTimeout) << c->log_text();
@@ -302,13 +312,7 @@ TEST_F(E2eRunc, AppThatIgnoresSigtermIsKilledAndTheDaemonStillFlushesWithinStopT
 
 TEST_F(E2eRunc, DaemonSlowerThanFlushGraceIsKilledAndTheContainerStillExitsWithTheAppStatus) {
   auto c = container("slowflush", {"XRAY_STANDIN_FLUSH_DELAY_MS=60000"});
-  c->start();
-  ASSERT_TRUE(eventually([&] { return app_started(*c); }, 30s)) << c->log_text();
-  std::this_thread::sleep_for(500ms);
-  auto t0 = Clock::now();
-  c->kill("TERM");
-  auto st = c->wait(kStopTimeout + 30s);
-  auto took = Clock::now() - t0;
+  auto [st, took] = run_then_stop(*c, 500ms);
   ASSERT_TRUE(st) << c->log_text();
   EXPECT_EQ(*st, kTermCode) << c->log_text();
   EXPECT_LT(took, kStopTimeout) << c->log_text();
