@@ -3,7 +3,9 @@
 # configures and builds, and runs the quick start or the tests.
 #
 #   ./dev.sh quickstart   build, then run xraybake on examples/quickstart
-#   ./dev.sh test         build, then run every test (what CI runs)
+#   ./dev.sh test         build, then run every test (what CI runs): the suite, the
+#                         suite again under ASan+UBSan (build-asan/), a short fuzz
+#                         run (build-fuzz/, clang; FUZZ_SECONDS per target, 30)
 #   ./dev.sh build        install and build only
 #   ./dev.sh bench        build, then run the benchmarks in bench/
 set -euo pipefail
@@ -17,6 +19,7 @@ PACKAGES=(
   gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
   tini dumb-init hyperfine jq python3 openssl podman
   musl-tools musl-dev musl-dev:arm64
+  clang-14 libclang-rt-14-dev
 )
 
 setup() {
@@ -50,8 +53,18 @@ case "${1:-}" in
   build) build ;;
   test)
     build
-    cd "$BUILD_DIR"
-    ctest --output-on-failure --timeout 900 -j "${CTEST_JOBS:-2}"
+    (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 900 -j "${CTEST_JOBS:-2}")
+    # The same suite with AddressSanitizer + UndefinedBehaviorSanitizer.
+    BUILD_DIR=${ASAN_BUILD_DIR:-build-asan} CMAKE_ARGS="${CMAKE_ARGS:-} -DXRAYBAKE_SANITIZE=ON" build
+    (cd "${ASAN_BUILD_DIR:-build-asan}" &&
+       ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0} \
+       UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+       ctest --output-on-failure --timeout 1800 -j "${CTEST_JOBS:-2}")
+    # A short libFuzzer run of every target (tests/fuzz), built with clang.
+    fuzz_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+    CC=clang-14 CXX=clang++-14 cmake -S . -B "$fuzz_dir" -G Ninja -DXRAYBAKE_FUZZ=ON >/dev/null
+    cmake --build "$fuzz_dir" --target fuzz_descriptor fuzz_deb
+    tests/fuzz/run.sh "$fuzz_dir" "${FUZZ_SECONDS:-30}"
     ;;
   quickstart)
     build

@@ -2,6 +2,8 @@
 // every problem reported at once.
 #include "descriptor/descriptor.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "descriptor/sections.h"
@@ -41,6 +43,35 @@ void check_stop_budget(Problems& p, const Descriptor& d, const MapFields& top) {
                 format_duration(d.xray.flush_grace + kMinAppStop));
 }
 
+// The position of the first byte of TEXT that is not UTF-8 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or npos.
+size_t first_non_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n) return i;
+    for (size_t k = 1; k < len; ++k)
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+    if (len == 2 && c < 0xC2) return i;                                     // overlong
+    if (len == 3 && c == 0xE0 && s[i + 1] < 0xA0) return i;                 // overlong
+    if (len == 3 && c == 0xED && s[i + 1] >= 0xA0) return i;                // surrogate
+    if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || c > 0xF4 || (c == 0xF4 && s[i + 1] >= 0x90))) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+YAML::Mark mark_at(std::string_view text, size_t pos) {
+  YAML::Mark m;
+  m.pos = static_cast<int>(pos);
+  m.line = static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  size_t line_start = text.rfind('\n', pos == 0 ? 0 : pos - 1);
+  m.column = static_cast<int>(line_start == std::string_view::npos || pos == 0 ? pos : pos - line_start - 1);
+  return m;
+}
+
 }  // namespace
 
 Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
@@ -50,6 +81,14 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   d.dir = std::filesystem::absolute(parent.empty() ? "." : parent).lexically_normal().string();
   if (d.dir.size() > 1 && d.dir.back() == '/') d.dir.pop_back();
+  // Every string of the descriptor ends up in JSON (image config, ECS task
+  // definition), which is UTF-8 only: refuse other bytes here, with a position.
+  if (size_t bad = first_non_utf8(yaml); bad != std::string_view::npos) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(yaml[bad]));
+    p.add(mark_at(yaml, bad), std::string("not UTF-8 text (byte ") + hex + "): save the descriptor as UTF-8");
+    p.raise_if_any();
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

@@ -14,7 +14,9 @@ YAML::Mark Field::mark() const {
 }
 
 std::string Field::quoted() const {
-  return nlohmann::json(value.IsScalar() ? value.Scalar() : std::string()).dump();
+  // Never throws on bytes that are not UTF-8 (parse_descriptor refuses them first).
+  return nlohmann::json(value.IsScalar() ? value.Scalar() : std::string())
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string kind_of(const YAML::Node& node) {

@@ -1,0 +1,87 @@
+#include "oci/layer_cache.h"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "util/fs.h"
+#include "util/sha256.h"
+
+using namespace xb;
+using namespace xb::oci;
+
+namespace {
+
+class LayerCacheTest : public ::testing::Test {
+ protected:
+  fs::path dir = fs::temp_directory_path() /
+                 ("xb-layer-cache-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::string bytes = std::string(3 << 20, 'z') + "end";  // bigger than one copy chunk
+  CachedLayer entry{{"sha256:" + sha256_hex(bytes), "sha256:" + std::string(64, 'd'), bytes.size()},
+                    {{"daemon_version", "3.6.6"}}};
+  void SetUp() override {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    write_file_atomic(dir / "layer.tar.gz", bytes);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+};
+
+TEST_F(LayerCacheTest, KeepsAndGivesBackTheLayerAndWhatWasSaidAboutIt) {
+  LayerCache cache(dir / "cache");
+  EXPECT_FALSE(cache.get("k", dir / "miss"));
+  EXPECT_FALSE(fs::exists(dir / "miss"));
+  cache.put("k", dir / "layer.tar.gz", entry);
+  EXPECT_EQ(fs::status(dir / "cache/layers/k.tar.gz").permissions() & fs::perms::all, fs::perms(0444));
+  auto hit = cache.get("k", dir / "out.tar.gz");
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->blob.digest, entry.blob.digest);
+  EXPECT_EQ(hit->blob.diff_id, entry.blob.diff_id);
+  EXPECT_EQ(hit->blob.size, bytes.size());
+  EXPECT_EQ(hit->meta["daemon_version"], "3.6.6");
+  EXPECT_EQ(read_file(dir / "out.tar.gz"), bytes);
+  EXPECT_FALSE(cache.get("other", dir / "out2.tar.gz"));
+}
+
+TEST_F(LayerCacheTest, CorruptEntryIsDroppedNotUsed) {
+  LayerCache cache(dir / "cache");
+  cache.put("k", dir / "layer.tar.gz", entry);
+  fs::permissions(dir / "cache/layers/k.tar.gz", fs::perms(0644));
+  write_file_atomic(dir / "cache/layers/k.tar.gz", bytes.substr(0, 100));
+  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+  EXPECT_FALSE(fs::exists(dir / "out.tar.gz"));
+  EXPECT_FALSE(fs::exists(dir / "cache/layers/k.json"));
+  // Broken metadata too.
+  cache.put("k", dir / "layer.tar.gz", entry);
+  write_file_atomic(dir / "cache/layers/k.json", "{not json");
+  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+}
+
+TEST_F(LayerCacheTest, LayerThatIsNotWhatTheEntrySaysIsNotKept) {
+  LayerCache cache(dir / "cache");
+  entry.blob.digest = "sha256:" + std::string(64, '0');
+  cache.put("k", dir / "layer.tar.gz", entry);
+  EXPECT_FALSE(fs::exists(dir / "cache/layers/k.tar.gz"));
+  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+}
+
+TEST_F(LayerCacheTest, DisabledWithoutADirectory) {
+  LayerCache cache{fs::path()};
+  EXPECT_FALSE(cache.enabled());
+  cache.put("k", dir / "layer.tar.gz", entry);
+  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+}
+
+TEST(DaemonLayerKey, DependsOnEveryInput) {
+  const std::string sha(64, 'a');
+  auto k = daemon_layer_key(sha, "amd64", "usr/bin/xray", 0);
+  EXPECT_EQ(k.size(), 64u);
+  EXPECT_EQ(k, daemon_layer_key(sha, "amd64", "usr/bin/xray", 0));
+  EXPECT_NE(k, daemon_layer_key(std::string(64, 'b'), "amd64", "usr/bin/xray", 0));
+  EXPECT_NE(k, daemon_layer_key(sha, "arm64", "usr/bin/xray", 0));
+  EXPECT_NE(k, daemon_layer_key(sha, "amd64", "usr/bin/xray2", 0));
+  EXPECT_NE(k, daemon_layer_key(sha, "amd64", "usr/bin/xray", 1));
+}
+
+}  // namespace
