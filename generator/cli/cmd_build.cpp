@@ -69,7 +69,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.offline = global.offline;
     fetch.locked = global.locked;
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
-    auto built = oci::write_image_outputs(desc, debs, staging.path(), base, render);
+    auto built = oci::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir);
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
   }
   if (desc.service.command.empty() && !render.base_command)

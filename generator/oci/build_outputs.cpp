@@ -53,7 +53,7 @@ static std::vector<LayerEntry> service_entries(const Descriptor& desc, const Ren
 
 BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
-                                 const RenderOptions& options) {
+                                 const RenderOptions& options, const std::filesystem::path& cache_dir) {
   const ServiceSpec& s = desc.service;
   ImageRequest req;
   req.out_dir = out_dir;
@@ -74,6 +74,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.config.labels = s.labels;
   req.config.stop_signal = "SIGTERM";  // as the Dockerfile's STOPSIGNAL: the supervisor's cue to stop the app first
   req.epoch = source_date_epoch();
+  req.layer_cache = cache_dir;
 
   BuildOutputs out;
   out.image = build_image(req);

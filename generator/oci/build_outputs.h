@@ -40,9 +40,10 @@ struct BuildOutputs {
   nlohmann::json report;  // the content of OUT/build.json
 };
 
-// Writes OUT/layers/, OUT/oci/ and OUT/build.json.
+// Writes OUT/layers/, OUT/oci/ and OUT/build.json. CACHE_DIR (the download
+// cache): daemon layers are kept there and reused by .deb digest; empty: none.
 BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
-                                 const RenderOptions& options);
+                                 const RenderOptions& options, const std::filesystem::path& cache_dir = {});
 
 }  // namespace xb::oci

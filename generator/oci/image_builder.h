@@ -40,6 +40,7 @@ struct ImageRequest {
   ConfigChanges config;                   // the same for every platform; labels are added per platform
   int64_t epoch = 0;                      // SOURCE_DATE_EPOCH: every timestamp
   deb::Limits limits;
+  std::filesystem::path layer_cache;      // the cache dir: daemon layers kept by .deb digest (layer_cache.h); empty: none
 };
 
 struct LayerResult {

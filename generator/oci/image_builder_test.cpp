@@ -196,6 +196,27 @@ TEST_F(ImageBuilderTest, DaemonAndSupervisorLayersAreSharedAcrossServices) {
   EXPECT_NE(a.layers[2].blob.digest, b.layers[2].blob.digest);
 }
 
+TEST_F(ImageBuilderTest, WarmBuildTakesTheDaemonLayerFromTheCache) {
+  auto cold_req = request("cold", {"amd64"});
+  cold_req.layer_cache = dir / "cache";
+  auto cold = build_image(cold_req);
+  // The .deb is gone: only the cache can give the layer now, byte for byte.
+  auto warm_req = request("warm", {"amd64"});
+  warm_req.layer_cache = dir / "cache";
+  fs::remove(warm_req.debs[0].path);
+  auto warm = build_image(warm_req);
+  EXPECT_EQ(warm.index.digest, cold.index.digest);
+  EXPECT_EQ(warm.platforms[0].daemon_version, "3.6.6");
+  EXPECT_EQ(read_file(dir / "warm" / warm.layers[0].file), read_file(dir / "cold" / cold.layers[0].file));
+  // Another SOURCE_DATE_EPOCH is another layer: not taken from the cache.
+  auto other = request("other", {"amd64"});
+  other.layer_cache = dir / "cache";
+  other.epoch = 1;
+  other.debs[0].sha256 = cold_req.debs[0].sha256;
+  fs::remove(other.debs[0].path);
+  EXPECT_THROW(build_image(other), Error);
+}
+
 TEST_F(ImageBuilderTest, BaseLackingAPlatformNamesWhatItHas) {
   auto req = request("out", {"amd64", "arm64"});
   try {
