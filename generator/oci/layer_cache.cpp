@@ -41,6 +41,14 @@ std::optional<std::string> copy_hashing(const fs::path& from, const fs::path& to
   return "sha256:" + h.hex();
 }
 
+std::optional<std::string> hash_file(const fs::path& file) {
+  try {
+    return "sha256:" + sha256_file_hex(file.string());
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 std::string unique_suffix() {
   static std::mt19937_64 rng{std::random_device{}()};
   return "." + std::to_string(::getpid()) + "." + std::to_string(rng()) + ".tmp";
@@ -63,8 +71,15 @@ std::optional<CachedLayer> LayerCache::get(const std::string& key, const fs::pat
   } catch (const nlohmann::json::exception&) {
     entry.blob.digest.clear();
   }
-  auto got = entry.blob.digest.empty() ? std::nullopt : copy_hashing(blob_path, dest);
+  // A hard link when DEST is on the cache's file system (nothing written: the
+  // entry is read-only, so the output can't change it), else a copy. Either way
+  // the bytes are hashed again before they are used.
   std::error_code ec;
+  std::optional<std::string> got;
+  if (!entry.blob.digest.empty()) {
+    fs::create_hard_link(blob_path, dest, ec);
+    got = ec ? copy_hashing(blob_path, dest) : hash_file(dest);
+  }
   if (got && *got == entry.blob.digest && fs::file_size(dest, ec) == entry.blob.size) return entry;
   if (got || !entry.blob.digest.empty()) log::verbose("layer cache: dropping corrupt entry " + blob_path.string());
   fs::remove(dest, ec);

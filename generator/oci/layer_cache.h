@@ -6,8 +6,8 @@
 //   CACHE/layers/<key>.json     {"digest", "diff_id", "size", "meta": {...}}
 //
 // Both are written by rename, the .json last, so a reader sees whole entries
-// only. A hit is re-hashed while it is copied out: a corrupt entry is removed
-// and reported as a miss, never used.
+// only. A hit is hard-linked (read-only) or copied out and re-hashed: a
+// corrupt entry is removed and reported as a miss, never used.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,8 @@ class LayerCache {
   explicit LayerCache(std::filesystem::path root);
 
   bool enabled() const { return !dir_.empty(); }
-  // Copies the layer stored under KEY to DEST; nullopt when there is none or it is corrupt.
+  // Puts the layer stored under KEY at DEST (a hard link when it can, read-only,
+  // else a copy); nullopt when there is none or it is corrupt.
   std::optional<CachedLayer> get(const std::string& key, const std::filesystem::path& dest) const;
   // Keeps a copy of LAYER under KEY. Failing to write the cache is not an error of the build.
   void put(const std::string& key, const std::filesystem::path& layer, const CachedLayer& entry) const;

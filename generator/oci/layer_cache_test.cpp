@@ -41,6 +41,8 @@ TEST_F(LayerCacheTest, KeepsAndGivesBackTheLayerAndWhatWasSaidAboutIt) {
   EXPECT_EQ(hit->blob.size, bytes.size());
   EXPECT_EQ(hit->meta["daemon_version"], "3.6.6");
   EXPECT_EQ(read_file(dir / "out.tar.gz"), bytes);
+  // Same file system: linked, not written again.
+  EXPECT_EQ(fs::hard_link_count(dir / "out.tar.gz"), 2u);
   EXPECT_FALSE(cache.get("other", dir / "out2.tar.gz"));
 }
 
