@@ -90,7 +90,11 @@ void walk_tar(archive* a, const Where& where, const Limits& limits, OnFile&& on_
     if (++count > limits.max_entries)
       bad(where, "", "more than " + std::to_string(limits.max_entries) + " entries");
     auto name = normalize_entry_name(raw);
-    if (!name) bad(where, raw, raw.front() == '/' ? "absolute path" : "path traversal ('..' in the name)");
+    if (!name)
+      bad(where, raw,
+          raw.empty()           ? "an entry without a name"
+          : raw.front() == '/'  ? "absolute path"
+                                : "path traversal ('..' in the name)");
     if (name->empty()) {
       if (archive_entry_filetype(e) != AE_IFDIR) bad(where, raw, "the package root is not a directory");
       continue;

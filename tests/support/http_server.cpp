@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -138,6 +139,9 @@ const char* reason(int status) {
 }  // namespace
 
 HttpServer::HttpServer(Handler handler) : handler_(std::move(handler)), impl_(std::make_unique<Impl>()) {
+  // SSL_write has no MSG_NOSIGNAL: a client that hangs up mid-body must not
+  // kill the whole test binary with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
   int one = 1;
