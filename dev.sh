@@ -55,15 +55,11 @@ case "${1:-}" in
     build
     (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 900 -j "${CTEST_JOBS:-2}")
     # The same suite with AddressSanitizer + UndefinedBehaviorSanitizer.
-    # Opt-in until a whole sanitized run has been seen green within CI's time
-    # budget (issue 8): XRAYBAKE_TEST_SANITIZE=1 ./dev.sh test
-    if [[ ${XRAYBAKE_TEST_SANITIZE:-0} == 1 ]]; then
-      BUILD_DIR=${ASAN_BUILD_DIR:-build-asan} CMAKE_ARGS="${CMAKE_ARGS:-} -DXRAYBAKE_SANITIZE=ON" build
-      (cd "${ASAN_BUILD_DIR:-build-asan}" &&
-         ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0} \
-         UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-         ctest --output-on-failure --timeout 1800 -j "${CTEST_JOBS:-2}")
-    fi
+    BUILD_DIR=${ASAN_BUILD_DIR:-build-asan} CMAKE_ARGS="${CMAKE_ARGS:-} -DXRAYBAKE_SANITIZE=ON" build
+    (cd "${ASAN_BUILD_DIR:-build-asan}" &&
+       ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0} \
+       UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+       ctest --output-on-failure --timeout 1800 -j "${CTEST_JOBS:-2}")
     # A short libFuzzer run of every target (tests/fuzz), built with clang.
     fuzz_dir=${FUZZ_BUILD_DIR:-build-fuzz}
     CC=clang-14 CXX=clang++-14 cmake -S . -B "$fuzz_dir" -G Ninja -DXRAYBAKE_FUZZ=ON >/dev/null
