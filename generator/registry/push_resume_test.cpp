@@ -42,11 +42,14 @@ class PushResumeTest : public ::testing::Test {
 TEST_F(PushResumeTest, ConnectionDroppedBetweenChunksResumesWhereTheRegistryIs) {
   regtest::RegistryServer reg;
   // Dropped when the fifth chunk's PATCH starts (the registry has four
-  // chunks), and so is curl's own immediate retry on a fresh connection.
+  // chunks), and so is the next PATCH. Whether curl retries the first on a
+  // fresh connection by itself (the push then sees one break) or reports it
+  // (two) depends on how far the body got: a load-dependent race.
   regtest::CuttingProxy proxy(reg.port(), 4u << 20, "PATCH ", 2);
   PushResult r = push(tmp / "img", "v1", proxy.host() + "/app:v1", options);
   EXPECT_TRUE(proxy.cut());
-  EXPECT_EQ(r.resumed, 1);
+  EXPECT_GE(r.resumed, 1);
+  EXPECT_LE(r.resumed, 2);
   EXPECT_EQ(r.restarted, 0);
   EXPECT_EQ(r.digest, img.index_digest);
   // Nothing was sent twice but what the two broken PATCHes had handed to
