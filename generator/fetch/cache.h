@@ -2,6 +2,8 @@
 //
 //   CACHE/blobs/sha256/<hex>        verified files, read-only, named by digest
 //   CACHE/index/url/<sha256(url)>   {"url", "sha256", "size"}: what URL gave last
+//   CACHE/index/verified/<hex>      the blob's stat() when it was last hashed
+//                                    (util/file_seal.h): a match skips hashing
 //   CACHE/locks/<sha256(url)>.lock  flock()ed while one process fetches URL
 //   CACHE/tmp/<sha256(url)>.partial  a download in progress (or one a killed
 //                                    run left: resumed when a pin checks it)
@@ -42,8 +44,8 @@ class DebCache {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path blob_path(const std::string& sha256) const;
 
-  // The blob with this digest, when present and still intact (re-hashed; a
-  // corrupt one is removed and reported as missing).
+  // The blob with this digest, when present and still intact (re-hashed
+  // unless its seal matches; a corrupt one is removed and reported as missing).
   std::optional<std::filesystem::path> find(const std::string& sha256) const;
   // What URL was last verified as (unpinned lookups).
   std::optional<CacheEntry> lookup_url(const std::string& url) const;
@@ -57,6 +59,9 @@ class DebCache {
   std::filesystem::path commit(const std::filesystem::path& temp, const std::string& sha256) const;
 
  private:
+  std::filesystem::path seal_path(const std::string& sha256) const;
+  void seal(const std::filesystem::path& blob, const std::string& sha256) const;
+
   std::filesystem::path root_;
 };
 

@@ -1,6 +1,10 @@
 // fetch_all against real HTTP servers on loopback: retries, resume, stalls,
 // status codes, pins and the cache, through the real libcurl path.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -263,6 +267,33 @@ TEST_F(FetchNetworkTest, CorruptCacheBlobIsFetchedAgain) {
   auto debs = fetch_all(d, options);
   fs::permissions(debs[0].path, fs::perms::owner_write, fs::perm_options::add);
   write_file_atomic(debs[0].path, "garbage");
+  auto again = fetch_all(d, options);
+  EXPECT_EQ(server.request_count(), 2u);
+  EXPECT_EQ(read_file(again[0].path), body);
+}
+
+// A cache blob whose seal is gone (a copied or restored cache) is hashed once,
+// then sealed; one edited in place (same inode, new mtime) is fetched again.
+TEST_F(FetchNetworkTest, CacheBlobIsHashedWhenItsSealDoesNotMatch) {
+  const std::string body = payload(4000);
+  HttpServer server(always(body));
+  Descriptor d = descriptor(server.url(""));
+  auto debs = fetch_all(d, options);
+  const fs::path seal = fs::path(options.cache_dir) / "index" / "verified" / sha256_hex(body);
+  ASSERT_TRUE(fs::exists(seal));
+  fs::remove(seal);
+  EXPECT_EQ(fetch_all(d, options)[0].path, debs[0].path);
+  EXPECT_TRUE(fs::exists(seal));
+  EXPECT_EQ(server.request_count(), 1u);
+
+  fs::permissions(debs[0].path, fs::perms::owner_write, fs::perm_options::add);
+  {
+    std::ofstream edit(debs[0].path, std::ios::in | std::ios::out | std::ios::binary);
+    edit.seekp(7);
+    edit << '!';
+  }
+  timespec times[2] = {{0, UTIME_OMIT}, {1, 0}};  // an mtime the seal can't hold
+  ASSERT_EQ(::utimensat(AT_FDCWD, debs[0].path.c_str(), times, 0), 0);
   auto again = fetch_all(d, options);
   EXPECT_EQ(server.request_count(), 2u);
   EXPECT_EQ(read_file(again[0].path), body);

@@ -79,7 +79,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   BuildOutputs out;
   out.image = build_image(req);
   out.report = build_report(req, out.image);
-  write_file_atomic(out_dir / "build.json", out.report.dump(2) + "\n");
+  write_file(out_dir / "build.json", out.report.dump(2) + "\n");
   return out;
 }
 

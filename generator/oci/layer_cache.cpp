@@ -6,6 +6,7 @@
 #include <random>
 
 #include "util/error.h"
+#include "util/file_seal.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -49,6 +50,18 @@ std::optional<std::string> hash_file(const fs::path& file) {
   }
 }
 
+// Writes entry J with BLOB's seal (util/file_seal.h) to META; false when it could not.
+bool seal(const fs::path& meta, const fs::path& blob, nlohmann::json j) {
+  if (auto now = seal_of(blob)) j["seal"] = *now;
+  try {
+    write_file_atomic(meta, j.dump() + "\n");
+    return true;
+  } catch (const Error& e) {
+    log::verbose(std::string("layer cache: ") + e.what());
+    return false;
+  }
+}
+
 std::string unique_suffix() {
   static std::mt19937_64 rng{std::random_device{}()};
   return "." + std::to_string(::getpid()) + "." + std::to_string(rng()) + ".tmp";
@@ -64,21 +77,31 @@ std::optional<CachedLayer> LayerCache::get(const std::string& key, const fs::pat
   std::ifstream meta_in(meta_path);
   if (!meta_in) return std::nullopt;
   CachedLayer entry;
+  nlohmann::json j;
   try {
-    auto j = nlohmann::json::parse(meta_in);
+    j = nlohmann::json::parse(meta_in);
     entry.blob = {j.at("digest").get<std::string>(), j.at("diff_id").get<std::string>(), j.at("size").get<uint64_t>()};
     entry.meta = j.value("meta", nlohmann::json::object());
   } catch (const nlohmann::json::exception&) {
     entry.blob.digest.clear();
   }
   // A hard link when DEST is on the cache's file system (nothing written: the
-  // entry is read-only, so the output can't change it), else a copy. Either way
-  // the bytes are hashed again before they are used.
+  // entry is read-only, so the output can't change it), else a copy. The
+  // bytes are hashed again unless the entry's seal shows the file untouched
+  // since it was hashed.
   std::error_code ec;
   std::optional<std::string> got;
   if (!entry.blob.digest.empty()) {
+    const bool sealed = j.contains("seal") && seal_matches(blob_path, j["seal"]);
     fs::create_hard_link(blob_path, dest, ec);
-    got = ec ? copy_hashing(blob_path, dest) : hash_file(dest);
+    if (ec) {
+      got = copy_hashing(blob_path, dest);
+    } else if (sealed) {
+      got = entry.blob.digest;
+    } else {
+      got = hash_file(dest);
+      if (got == entry.blob.digest) seal(meta_path, blob_path, j);
+    }
   }
   if (got && *got == entry.blob.digest && fs::file_size(dest, ec) == entry.blob.size) return entry;
   if (got || !entry.blob.digest.empty()) log::verbose("layer cache: dropping corrupt entry " + blob_path.string());
@@ -102,12 +125,7 @@ void LayerCache::put(const std::string& key, const fs::path& layer, const Cached
     if (!ec) {
       nlohmann::json j{{"digest", entry.blob.digest}, {"diff_id", entry.blob.diff_id}, {"size", entry.blob.size},
                        {"meta", entry.meta}};
-      try {
-        write_file_atomic(dir_ / (key + ".json"), j.dump() + "\n");
-        return;
-      } catch (const Error& e) {
-        log::verbose(std::string("layer cache: ") + e.what());
-      }
+      if (seal(dir_ / (key + ".json"), blob_path, j)) return;
     }
   }
   fs::remove(tmp, ec);

@@ -3,10 +3,11 @@
 // compressing 15 MB again:
 //
 //   CACHE/layers/<key>.tar.gz   the layer (read-only)
-//   CACHE/layers/<key>.json     {"digest", "diff_id", "size", "meta": {...}}
+//   CACHE/layers/<key>.json     {"digest", "diff_id", "size", "meta": {...}, "seal": {...}}
 //
 // Both are written by rename, the .json last, so a reader sees whole entries
-// only. A hit is hard-linked (read-only) or copied out and re-hashed: a
+// only. A hit is hard-linked (read-only) or copied out; it is re-hashed unless
+// its seal (util/file_seal.h) shows it untouched since it was hashed: a
 // corrupt entry is removed and reported as a miss, never used.
 #pragma once
 

@@ -1,6 +1,10 @@
 #include "oci/layer_cache.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -58,6 +62,43 @@ TEST_F(LayerCacheTest, CorruptEntryIsDroppedNotUsed) {
   cache.put("k", dir / "layer.tar.gz", entry);
   write_file_atomic(dir / "cache/layers/k.json", "{not json");
   EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+}
+
+// The seal (util/file_seal.h) is what a hit trusts instead of hashing: an
+// entry without one (an older cache) is hashed once and then sealed, and an
+// entry edited in place is trusted while inode and mtime match, and hashed
+// and dropped once the mtime moved.
+TEST_F(LayerCacheTest, SealDecidesWhetherAHitIsHashedAgain) {
+  LayerCache cache(dir / "cache");
+  cache.put("k", dir / "layer.tar.gz", entry);
+  const fs::path meta = dir / "cache/layers/k.json", blob = dir / "cache/layers/k.tar.gz";
+  auto j = nlohmann::json::parse(read_file(meta));
+  ASSERT_TRUE(j.contains("seal"));
+  j.erase("seal");
+  write_file_atomic(meta, j.dump());
+  ASSERT_TRUE(cache.get("k", dir / "out.tar.gz"));
+  EXPECT_TRUE(nlohmann::json::parse(read_file(meta)).contains("seal"));
+  fs::remove(dir / "out.tar.gz");
+
+  // Edited in place with its mtime put back: the seal still matches, so the
+  // hit is not hashed (this is the hashing a warm build saves).
+  struct stat before {};
+  ASSERT_EQ(::stat(blob.c_str(), &before), 0);
+  fs::permissions(blob, fs::perms(0644));
+  {
+    std::ofstream edit(blob, std::ios::in | std::ios::out | std::ios::binary);
+    edit.seekp(10);
+    edit << 'X';
+  }
+  timespec times[2] = {{0, UTIME_OMIT}, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, blob.c_str(), times, 0), 0);
+  ASSERT_TRUE(cache.get("k", dir / "out.tar.gz"));
+  fs::remove(dir / "out.tar.gz");
+
+  times[1] = {1, 0};  // any real edit moves the mtime
+  ASSERT_EQ(::utimensat(AT_FDCWD, blob.c_str(), times, 0), 0);
+  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+  EXPECT_FALSE(fs::exists(blob));
 }
 
 TEST_F(LayerCacheTest, LayerThatIsNotWhatTheEntrySaysIsNotKept) {

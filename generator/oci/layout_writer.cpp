@@ -12,14 +12,14 @@ LayoutWriter::LayoutWriter(std::filesystem::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   std::filesystem::create_directories(dir_ / "blobs" / "sha256", ec);
   if (ec) fail_runtime("cannot create " + (dir_ / "blobs" / "sha256").string() + ": " + ec.message());
-  write_file_atomic(dir_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  write_file(dir_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
 }
 
 BlobRef LayoutWriter::put_json(const nlohmann::json& j, std::string media_type) {
   std::string text = j.dump();
   BlobRef ref{std::move(media_type), "sha256:" + sha256_hex(text), text.size()};
   auto path = blob_path(dir_, ref.digest);
-  if (!std::filesystem::exists(path)) write_file_atomic(path, text);
+  if (!std::filesystem::exists(path)) write_file(path, text);
   return ref;
 }
 
@@ -41,7 +41,7 @@ void LayoutWriter::put_file(const std::filesystem::path& file, const std::string
 void LayoutWriter::write_index(const nlohmann::json& entry) {
   nlohmann::json index = {
       {"schemaVersion", 2}, {"mediaType", kIndex}, {"manifests", nlohmann::json::array({entry})}};
-  write_file_atomic(dir_ / "index.json", index.dump());
+  write_file(dir_ / "index.json", index.dump());
 }
 
 }  // namespace xb::oci

@@ -21,7 +21,8 @@ struct BlobRef {
 
 class LayoutWriter {
  public:
-  // Creates DIR/blobs/sha256 and DIR/oci-layout.
+  // Creates DIR/blobs/sha256 and DIR/oci-layout. DIR lies in a StagingDir,
+  // whose commit() syncs what is written here.
   explicit LayoutWriter(std::filesystem::path dir);
 
   const std::filesystem::path& dir() const { return dir_; }

@@ -42,7 +42,7 @@ std::string render_daemon_config(const Descriptor& desc);
 std::string render_init_conf(const Descriptor& desc, const RenderOptions& options);
 
 // Writes Dockerfile, docker-entrypoint.sh (0755), ecs-task-definition.json and
-// cfg.yaml into DIR (normally a StagingDir that is committed later).
+// cfg.yaml into DIR, a StagingDir: unsynced until its commit().
 void write_text_outputs(const Descriptor& desc, const std::filesystem::path& dir, const RenderOptions& options);
 
 }  // namespace xb

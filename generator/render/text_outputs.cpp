@@ -4,10 +4,10 @@
 namespace xb {
 
 void write_text_outputs(const Descriptor& desc, const std::filesystem::path& dir, const RenderOptions& options) {
-  write_file_atomic(dir / "Dockerfile", render_dockerfile(desc, options));
-  write_file_atomic(dir / "docker-entrypoint.sh", render_entrypoint(desc, options), fs::perms(0755));
-  write_file_atomic(dir / "ecs-task-definition.json", render_ecs_task_definition(desc, options));
-  write_file_atomic(dir / "cfg.yaml", render_daemon_config(desc));
+  write_file(dir / "Dockerfile", render_dockerfile(desc, options));
+  write_file(dir / "docker-entrypoint.sh", render_entrypoint(desc, options), fs::perms(0755));
+  write_file(dir / "ecs-task-definition.json", render_ecs_task_definition(desc, options));
+  write_file(dir / "cfg.yaml", render_daemon_config(desc));
 }
 
 }  // namespace xb

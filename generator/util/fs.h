@@ -16,6 +16,10 @@ std::string read_file(const fs::path& path);
 // Writes to PATH.tmp.<pid> beside it, fsyncs, renames over PATH.
 void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644));
 
+// Writes PATH in place, without fsync: for files inside a StagingDir, which
+// nobody reads before commit() makes them all durable with one sync.
+void write_file(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644));
+
 // A directory created beside `target` (same file system, so a rename is
 // atomic) and removed on destruction unless commit() renamed it onto target.
 class StagingDir {
@@ -26,7 +30,9 @@ class StagingDir {
   StagingDir& operator=(const StagingDir&) = delete;
 
   const fs::path& path() const { return path_; }
-  // Replaces `target` (an older output is moved aside, then removed).
+  // Syncs the file system once (every file written into the staging dir,
+  // however it was written), then replaces `target` (an older output is
+  // moved aside, then removed).
   void commit();
 
  private:

@@ -1,6 +1,7 @@
 #include "util/fs.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "util/error.h"
 
@@ -22,6 +23,17 @@ TEST(Fs, AtomicWriteReplacesAndSetsMode) {
   int entries = 0;
   for ([[maybe_unused]] auto& e : xb::fs::directory_iterator(d)) ++entries;
   EXPECT_EQ(entries, 1) << "no temporary file left behind";
+}
+
+TEST(Fs, StagedWriteIgnoresTheUmaskAndLeavesNothingOnFailure) {
+  auto d = fresh_dir("staged");
+  mode_t old = ::umask(0077);
+  xb::write_file(d / "run.sh", "#!/bin/sh\n", xb::fs::perms(0755));
+  ::umask(old);
+  EXPECT_EQ(xb::read_file(d / "run.sh"), "#!/bin/sh\n");
+  EXPECT_EQ(xb::fs::status(d / "run.sh").permissions() & xb::fs::perms::all, xb::fs::perms(0755));
+  EXPECT_THROW(xb::write_file(d / "missing" / "f", "x"), xb::Error);
+  EXPECT_FALSE(xb::fs::exists(d / "missing"));
 }
 
 TEST(Fs, StagingDirVanishesWithoutCommit) {
