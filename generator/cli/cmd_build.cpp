@@ -34,6 +34,7 @@ registry::RegistryOptions registry_options(const BuildArgs& args, const GlobalOp
   r.cache_dir = global.cache_dir;
   r.offline = global.offline;
   r.insecure_registries = args.insecure_registries;
+  r.ca_file = global.ca_bundle;
   return r;
 }
 
@@ -68,6 +69,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.cache_dir = global.cache_dir;
     fetch.offline = global.offline;
     fetch.locked = global.locked;
+    fetch.ca_bundle = global.ca_bundle;
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
     auto built = oci::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir);
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};

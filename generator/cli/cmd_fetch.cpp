@@ -32,20 +32,16 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
       "  xraybake fetch --json | jq -r .debs.amd64.path");
   struct Args {
     std::string file = "xraybake.yaml";
-    std::string ca_bundle;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("FILE", args->file, "The descriptor (default ./xraybake.yaml)");
-  cmd->add_option("--ca-bundle", args->ca_bundle,
-                  "PEM file of CA certificates to trust for https (default: the system's, or XRAYBAKE_CA_BUNDLE)")
-      ->check(CLI::ExistingFile);
   cmd->callback([&global, args] {
     Descriptor desc = load_descriptor(args->file);
     FetchOptions options;
     options.cache_dir = global.cache_dir;
     options.offline = global.offline;
     options.locked = global.locked;
-    options.ca_bundle = args->ca_bundle;
+    options.ca_bundle = global.ca_bundle;
     std::vector<FetchedDeb> debs = fetch_all(desc, options);
     if (!global.json) return;
     nlohmann::ordered_json out;

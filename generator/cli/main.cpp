@@ -10,6 +10,10 @@
 #include "util/error.h"
 #include "util/log.h"
 
+// CLI11 appends a validator's name to the type in --help ("FILE:FILE"); the
+// type name alone says it.
+static CLI::Validator quiet_validator(CLI::Validator v) { return v.description(""); }
+
 int main(int argc, char** argv) {
   using namespace xb;
   cli::GlobalOptions global;
@@ -38,8 +42,15 @@ int main(int argc, char** argv) {
   app.add_flag("--json", global.json, "Print a machine-readable result on stdout");
   app.add_flag("-q,--quiet", quiet, "Print errors only");
   app.add_flag("-v,--verbose", verbose, "Say more about each step");
+  app.add_option("--ca-bundle", global.ca_bundle,
+                 "PEM file of CA certificates to trust for https, for the daemon download and registries "
+                 "(default: XRAYBAKE_CA_BUNDLE, else the system's; verification is never turned off)")
+      ->check(quiet_validator(CLI::ExistingFile))
+      ->type_name("FILE");
   app.add_option("--templates", global.templates_dir, "Use the templates in DIR instead of the embedded ones")
-      ->check(CLI::ExistingDirectory);
+      ->check(quiet_validator(CLI::ExistingDirectory))
+      ->type_name("DIR");
+  app.get_option("--cache-dir")->type_name("DIR");
 
   cli::add_init(app, global);
   cli::add_validate(app, global);

@@ -122,7 +122,7 @@ void Session::ping() {
   } catch (const TransportError& https_error) {
     if (!http_allowed(registry_, options_.insecure_registries)) {
       throw Error(ExitCode::runtime, "cannot reach registry " + registry_ + ": " + https_error.what(),
-                  https_error.tls() ? "if it uses a private CA, pass its certificate with XRAYBAKE_CA_BUNDLE=FILE "
+                  https_error.tls() ? "if it uses a private CA, pass its certificate with --ca-bundle FILE or XRAYBAKE_CA_BUNDLE=FILE "
                                       "(or /etc/docker/certs.d/" + registry_ + "/ca.crt); if it speaks plain HTTP, "
                                       "name it with --insecure-registry " + registry_
                                     : "check the registry name and that it is reachable");
