@@ -1,6 +1,8 @@
 // xraybake build [FILE] [-o OUT]: everything into a staging directory beside
 // OUT, renamed onto OUT only when complete, so an interrupted build never
 // leaves a half-written OUT that looks valid.
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -13,6 +15,7 @@
 #include "registry/push.h"
 #include "render/render.h"
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -50,6 +53,7 @@ registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, c
 }
 
 void run_build(const BuildArgs& args, const GlobalOptions& global) {
+  const auto started = std::chrono::steady_clock::now();
   Descriptor desc = load_descriptor(args.file);
   for (const auto& w : desc.warnings) std::cerr << w.str() << "\n";
   if (args.push && (global.offline || args.text_only))
@@ -96,8 +100,18 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  log::info("built " + desc.service.name + " into " + args.out + "/:");
-  for (const auto& f : files) log::info("  " + f);
+  // What a reader wants from a build: how long, where, and which image.
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f s",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  log::info("built " + desc.service.name + " (" + join(desc.service.platforms, ", ") + ") in " + secs + " into " +
+            args.out + "/");
+  if (!image.is_null())
+    log::info("  image  " + args.out + "/oci  " + image["index"]["digest"].get<std::string>() + "  " +
+              desc.service.tag);
+  for (auto& f : files)
+    if (fs::is_directory(fs::path(args.out) / f)) f += "/";
+  log::info("  files  " + join(files, " "));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "descriptor/suggest.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -36,16 +37,10 @@ std::string child_path(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
-static std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
-  return out;
-}
-
 std::string unknown_key_message(const std::string& key, const std::string& parent, const std::vector<std::string>& known) {
   auto guess = nearest(key, known);
   return "unknown key \"" + key + "\"" + (parent.empty() ? "" : " in " + parent) +
-         (guess ? " (did you mean \"" + *guess + "\"?)" : " (expected one of: " + join(known) + ")");
+         (guess ? " (did you mean \"" + *guess + "\"?)" : " (expected one of: " + join(known, ", ") + ")");
 }
 
 MapFields::MapFields(Problems& p, const Field& f, std::optional<std::vector<std::string>> known) {

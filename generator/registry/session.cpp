@@ -12,6 +12,7 @@
 
 #include "registry/reference.h"
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/log.h"
 
 namespace xb::registry {
@@ -35,12 +36,6 @@ std::string url_escape(const std::string& s) {
   char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
   std::string out = e ? e : s;
   curl_free(e);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
