@@ -2,8 +2,9 @@
  *   --log FILE        log events (start, signals, exit) to FILE
  *   --check-udp PORT  log "udp_taken 1" if 127.0.0.1:PORT is already bound
  *   --orphans N       leave N orphaned grandchildren that exit after --orphan-ms
- *   --catch           catch every signal and log it; SIGTERM/SIGINT end the app
- *                     after --term-delay MS unless --ignore-term
+ *   --catch           catch every signal and log it ("catching" once they are
+ *                     blocked: a test sends signals only after that); SIGTERM/
+ *                     SIGINT end the app after --term-delay MS unless --ignore-term
  *   --sleep MS        run this long (default: exit at once; -1: forever)
  *   --raise SIG       then kill itself with SIG
  *   --exit N          then exit with N */
@@ -59,6 +60,7 @@ int main(int argc, char **argv) {
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
     int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+    fake_log("catching", 0);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
