@@ -117,6 +117,17 @@ char proc_state(pid_t pid) {
   return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
 }
 
+// Whether PID has a SIGCHLD queued that it has not read yet (SigPnd/ShdPnd).
+bool sigchld_pending(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  bool pending = false;
+  while (std::getline(in, line))
+    if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0)
+      pending |= (std::stoull(line.substr(line.find(':') + 1), nullptr, 16) >> (SIGCHLD - 1)) & 1;
+  return pending;
+}
+
 long ctxt_switches(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -321,7 +332,9 @@ TEST_F(Supervisor, StoppedAppIsContinuedToHandleSigterm) {
   pid_t app = events(alog_)[0].pid;
   ASSERT_EQ(kill(app, SIGSTOP), 0);
   ASSERT_TRUE(wait_until([&] { return proc_state(app) == 'T'; }));
-  std::this_thread::sleep_for(100ms);  // the supervisor has seen it stop
+  // SIGTERM must come after the supervisor has read the SIGCHLD of the stop,
+  // not in the same batch: wait until it has none queued and sleeps again.
+  ASSERT_TRUE(wait_until([&] { return !sigchld_pending(pid) && proc_state(pid) == 'S'; }));
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   EXPECT_EQ(wait_exit(10s), 0) << "the app stayed stopped";
   EXPECT_TRUE(has_event(alog_, "signal", SIGTERM));
@@ -580,7 +593,13 @@ TEST_F(Supervisor, NoWakeUpsWhileIdle) {
   std::string addr = "127.0.0.1:" + std::to_string(port);
   pid_t pid = start(plus_app(with_daemon({"--bind", addr}, {"--ready-udp", addr}), {"--sleep", "-1"}));
   ASSERT_TRUE(wait_until([&] { return has_event(alog_, "start"); }));
-  std::this_thread::sleep_for(300ms);
+  // Let it finish starting the app (however long a loaded machine makes that):
+  // settled once 300 ms pass without a context switch.
+  ASSERT_TRUE(wait_until([&] {
+    long n = ctxt_switches(pid);
+    std::this_thread::sleep_for(300ms);
+    return ctxt_switches(pid) == n;
+  }, 20s)) << "the supervisor never went idle";
   long before = ctxt_switches(pid);
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(ctxt_switches(pid), before) << "the idle supervisor woke up";
