@@ -281,14 +281,16 @@ TEST_F(Supervisor, ForwardsEveryForwardableSignal) {
 // children (PID 1 or subreaper) and be reaped when they exit.
 void check_orphans_reaped(pid_t sup, const std::string &alog) {
   ASSERT_TRUE(wait_until([&] { return named(alog, "orphan").size() == 5; }));
-  EXPECT_TRUE(wait_until([&] { return children_of(sup).size() >= 6; }, 2s)) << "orphans were not reparented";
-  // Orphans exit after 1.5 s, the app after 5 s: in between only the app is left, with no zombie.
+  // Orphans exit 3 s after they were forked, the app after 8 s: in between
+  // only the app is left, with no zombie. (Wide windows, so that a test thread
+  // starved on a loaded machine still sees both states.)
+  EXPECT_TRUE(wait_until([&] { return children_of(sup).size() >= 6; }, 3s)) << "orphans were not reparented";
   EXPECT_TRUE(wait_until([&] { return children_of(sup).size() == 1; }, 5s)) << "zombies left";
   for (pid_t c : children_of(sup)) EXPECT_NE(proc_state(c), 'Z');
 }
 
 TEST_F(Supervisor, ReapsOrphansAsSubreaper) {
-  pid_t pid = start({kInit, "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "1500", "--sleep", "5000"});
+  pid_t pid = start({kInit, "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "3000", "--sleep", "8000"});
   check_orphans_reaped(pid, alog_);
   EXPECT_EQ(wait_exit(), 0);
   EXPECT_NE(first(events(alog_), "start", pid), nullptr);  // the app's parent is the supervisor
@@ -296,7 +298,7 @@ TEST_F(Supervisor, ReapsOrphansAsSubreaper) {
 
 TEST_F(Supervisor, ReapsOrphansAsPid1) {
   if (geteuid() != 0 && !in_ci()) GTEST_SKIP() << "needs root for a PID namespace";
-  pid_t pid = start({kInit, "-v", "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "1500", "--sleep", "5000"},
+  pid_t pid = start({kInit, "-v", "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "3000", "--sleep", "8000"},
                     true);
   ASSERT_GT(pid, 0) << "clone(CLONE_NEWPID): " << strerror(errno);
   check_orphans_reaped(pid, alog_);
@@ -552,7 +554,10 @@ TEST_F(Supervisor, SigtermDuringStartupStartsNothingMore) {
 TEST_F(Supervisor, OtherSignalsDuringStartupReachTheApp) {
   int port = free_udp_port();
   std::string addr = "127.0.0.1:" + std::to_string(port);
-  pid_t pid = start(plus_app(with_daemon({"--bind", addr, "--bind-delay", "800"}, {"--ready-udp", addr}),
+  // The daemon binds after 2 s: time enough for the signals to land during
+  // start-up even when this thread is scheduled late.
+  pid_t pid = start(plus_app(with_daemon({"--bind", addr, "--bind-delay", "2000"},
+                                         {"--ready-udp", addr, "--ready-timeout", "30s"}),
                              {"--catch", "--sleep", "-1"}));
   ASSERT_TRUE(wait_until([&] { return has_event(dlog_, "start"); }));
   ASSERT_EQ(kill(pid, SIGUSR1), 0);
@@ -561,7 +566,7 @@ TEST_F(Supervisor, OtherSignalsDuringStartupReachTheApp) {
   EXPECT_FALSE(has_event(dlog_, "signal")) << "the daemon got a signal meant for the app";
   auto a = events(alog_);
   ASSERT_TRUE(first(a, "start") && first(a, "signal", SIGUSR1));
-  EXPECT_LT(ms(first(a, "signal", SIGUSR1)->ns - first(a, "start")->ns), 3000) << "waited for ready-timeout (5s)";
+  EXPECT_LT(ms(first(a, "signal", SIGUSR1)->ns - first(a, "start")->ns), 15000) << "waited for ready-timeout (30s)";
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   EXPECT_EQ(wait_exit(), 0);
   EXPECT_NE(stderr_text().find("forwarding SIGUSR1 received during start-up"), std::string::npos);
