@@ -11,6 +11,7 @@
 #include "fetch/fetch.h"
 #include "fetch/fetch_test_util.h"
 #include "support/http_server.h"
+#include "support/require.h"
 #include "support/subprocess.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -19,11 +20,6 @@ namespace xb::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
 
 // An ar archive of MEMBERS, in order, as libarchive writes it (like dpkg-deb).
 std::string make_ar(const std::vector<ArMember>& members) {
@@ -87,10 +83,8 @@ class DebSignatureTest : public FetchTest {
  protected:
   void SetUp() override {
     FetchTest::SetUp();
-    if (run_command({"sh", "-c", "command -v gpg && command -v gpgconf"}).exit_code != 0) {
-      if (in_ci()) FAIL() << "gpg is required in CI";
-      GTEST_SKIP() << "gpg not installed";
-    }
+    XB_REQUIRE_TOOL("gpg", "gnupg");
+    XB_REQUIRE_TOOL("gpgconf", "gpgconf");
     signer_ = std::make_unique<Signer>(dir / "gnupg");
     write_file_atomic(dir / "key.asc", signer_->public_key());
   }

@@ -14,6 +14,7 @@
 #include "deb/testing_deb.h"
 #include "oci/base_image.h"
 #include "oci/testing_layout.h"
+#include "support/require.h"
 #include "util/embedded.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -25,19 +26,6 @@ using ::testing::HasSubstr;
 namespace t = xb::oci::testing;
 
 namespace {
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-bool have(const std::string& tool) { return t::run("command -v " + tool).status == 0; }
-
-#define REQUIRE_TOOL(tool)                                                      \
-  if (!have(tool)) {                                                            \
-    if (in_ci()) FAIL() << tool << " is required in CI";                        \
-    GTEST_SKIP() << tool << " not installed";                                   \
-  }
 
 class ImageBuilderTest : public ::testing::Test {
  protected:
@@ -301,7 +289,7 @@ TEST_F(ImageBuilderTest, DaemonLayerIsStreamedFromTheDeb) {
 // --- real tools -------------------------------------------------------------
 
 TEST_F(ImageBuilderTest, SkopeoInspectsAndCopiesEveryPlatform) {
-  REQUIRE_TOOL("skopeo");
+  XB_REQUIRE_TOOL("skopeo", "skopeo");
   auto req = request("out", {"amd64", "arm64"}, {{"amd64", "arm64"}});
   auto res = build_image(req);
   std::string ref = "oci:" + (req.out_dir / "oci").string() + ":1.4.2";
@@ -324,7 +312,7 @@ TEST_F(ImageBuilderTest, SkopeoInspectsAndCopiesEveryPlatform) {
 }
 
 TEST_F(ImageBuilderTest, OciImageToolValidates) {
-  REQUIRE_TOOL("oci-image-tool");
+  XB_REQUIRE_TOOL("oci-image-tool", "oci-image-tool");
   auto req = request("out", {"amd64", "arm64"}, {{"amd64", "arm64"}});
   auto res = build_image(req);
   fs::path oci = req.out_dir / "oci";
@@ -348,11 +336,8 @@ TEST_F(ImageBuilderTest, OciImageToolValidates) {
 }
 
 TEST_F(ImageBuilderTest, UmociUnpacksWithVerifiedDiffIds) {
-  REQUIRE_TOOL("umoci");
-  if (::geteuid() != 0) {
-    if (in_ci()) FAIL() << "umoci unpack needs root in CI";
-    GTEST_SKIP() << "umoci unpack needs root";
-  }
+  XB_REQUIRE_TOOL("umoci", "umoci");
+  XB_REQUIRE_ROOT("umoci unpack");
   for (std::string arch : {"amd64", "arm64"}) {
     fs::remove_all(dir / "base");
     auto req = request("out-" + arch, {arch}, {{"amd64", "arm64"}});

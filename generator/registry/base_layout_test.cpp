@@ -26,7 +26,7 @@ Descriptor descriptor_with_base(const std::string& base, const regtest::TempDir&
 }
 
 TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
-  XB_REQUIRE_TOOL("docker-registry");
+  XB_REQUIRE_TOOL("docker-registry", "docker-registry");
   regtest::TempDir tmp;
   ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
   RegistryOptions options;
@@ -55,7 +55,7 @@ TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
 }
 
 TEST(BaseLayoutTest, PullFailureNamesServiceBase) {
-  XB_REQUIRE_TOOL("docker-registry");
+  XB_REQUIRE_TOOL("docker-registry", "docker-registry");
   regtest::TempDir tmp;
   ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
   RegistryOptions options;

@@ -18,7 +18,7 @@ namespace {
 class PullTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    XB_REQUIRE_TOOL("docker-registry");
+    XB_REQUIRE_TOOL("docker-registry", "docker-registry");
     ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
     options.cache_dir = (tmp / "cache").string();
     img = regtest::make_test_image(tmp / "img", "3.19", {regtest::test_bytes(300000, 21), regtest::test_bytes(999, 22)},
@@ -109,8 +109,8 @@ TEST_F(PullTest, MissingPlatformIsNamed) {
 }
 
 TEST_F(PullTest, DockerMediaTypesFromSkopeo) {
-  XB_REQUIRE_TOOL("skopeo");
-  XB_REQUIRE_TOOL("umoci");
+  XB_REQUIRE_TOOL("skopeo", "skopeo");
+  XB_REQUIRE_TOOL("umoci", "umoci");
   regtest::RegistryServer reg;
   // A Docker schema 2 manifest (skopeo converts when asked).
   std::string layout = (tmp / "u").string();

@@ -19,10 +19,10 @@ namespace fs = std::filesystem;
 class PushAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    XB_REQUIRE_TOOL("docker-registry");
-    XB_REQUIRE_TOOL("skopeo");
-    XB_REQUIRE_TOOL("htpasswd");
-    XB_REQUIRE_TOOL("openssl");
+    XB_REQUIRE_TOOL("docker-registry", "docker-registry");
+    XB_REQUIRE_TOOL("skopeo", "skopeo");
+    XB_REQUIRE_TOOL("htpasswd", "apache2-utils");
+    XB_REQUIRE_TOOL("openssl", "openssl");
     ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
     options.cache_dir = (tmp / "cache").string();
     img = regtest::make_test_image(tmp / "img", "v1", {regtest::test_bytes(100000, 3)});
@@ -99,7 +99,7 @@ TEST_F(PushAuthTest, CredentialHelperOnPath) {
 }
 
 TEST_F(PushAuthTest, BearerTokenFlowWithScopes) {
-  XB_REQUIRE_TOOL("python3");
+  XB_REQUIRE_TOOL("python3", "python3");
   regtest::RegistryServer reg({"robot", "t0ken-pass", false, true});
   write_auths(reg.host(), "robot", "t0ken-pass");
   PushResult r = push(tmp / "img", "v1", reg.host() + "/team/app:v1", options);

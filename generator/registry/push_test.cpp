@@ -20,8 +20,8 @@ using regtest::shell;
 class PushTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    XB_REQUIRE_TOOL("docker-registry");
-    XB_REQUIRE_TOOL("skopeo");
+    XB_REQUIRE_TOOL("docker-registry", "docker-registry");
+    XB_REQUIRE_TOOL("skopeo", "skopeo");
     ::setenv("DOCKER_CONFIG", (tmp / "docker").c_str(), 1);
     options.cache_dir = (tmp / "cache").string();
     options.chunk_size = 1 << 20;

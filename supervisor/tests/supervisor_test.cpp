@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/require.h"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -36,11 +38,6 @@ const std::string kApp = XB_FAKE_APP;
 
 long long now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
 long long ms(long long ns) { return ns / 1000000; }
-
-bool in_ci() {
-  const char *ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
 
 std::string slurp(const std::string &path) {
   std::ifstream in(path);
@@ -297,7 +294,7 @@ TEST_F(Supervisor, ReapsOrphansAsSubreaper) {
 }
 
 TEST_F(Supervisor, ReapsOrphansAsPid1) {
-  if (geteuid() != 0 && !in_ci()) GTEST_SKIP() << "needs root for a PID namespace";
+  XB_REQUIRE_ROOT("a PID namespace");
   pid_t pid = start({kInit, "-v", "--", kApp, "--log", alog_, "--orphans", "5", "--orphan-ms", "3000", "--sleep", "8000"},
                     true);
   ASSERT_GT(pid, 0) << "clone(CLONE_NEWPID): " << strerror(errno);
@@ -320,7 +317,7 @@ TEST_F(Supervisor, KillsWhatTheAppLeftBehindAsSubreaper) {
 }
 
 TEST_F(Supervisor, KillsWhatTheAppLeftBehindAsPid1) {
-  if (geteuid() != 0 && !in_ci()) GTEST_SKIP() << "needs root for a PID namespace";
+  XB_REQUIRE_ROOT("a PID namespace");
   start({kInit, "--", kApp, "--log", alog_, "--orphans", "2", "--orphan-ms", "60000", "--exit", "4"}, true);
   EXPECT_EQ(wait_exit(), 4);  // would hang for 60 s if the orphans were left running
   EXPECT_LT(ms(exited_ns_ - started_ns_), 20000);
@@ -364,10 +361,7 @@ TEST_F(Supervisor, ReadinessSeesWildcardAndIpv6Binds) {
                                      {"--ready-udp", "0.0.0.0:" + std::to_string(port), "--ready-timeout", "15s"}),
                          {"--check-udp", std::to_string(port)})), 0);
   EXPECT_NE(stderr_text().find("daemon ready: 0.0.0.0:" + std::to_string(port)), std::string::npos);
-  if (!fs::exists("/proc/net/udp6")) {
-    if (in_ci()) FAIL() << "no IPv6";
-    GTEST_SKIP() << "no IPv6 in this kernel";
-  }
+  XB_REQUIRE(fs::exists("/proc/net/udp6"), "no IPv6 in this kernel");
   port = free_udp_port();
   std::string addr = "[::1]:" + std::to_string(port);
   EXPECT_EQ(run(plus_app(with_daemon({"--bind", addr, "--bind-delay", "200"}, {"--ready-udp", addr, "--ready-timeout", "15s"}),
@@ -613,11 +607,8 @@ TEST_F(Supervisor, NoWakeUpsWhileIdle) {
 }
 
 TEST_F(Supervisor, Arm64BinaryRunsUnderQemu) {
+  XB_REQUIRE_TOOL("qemu-aarch64-static", "qemu-user-static");
   const std::string qemu = "/usr/bin/qemu-aarch64-static";
-  if (!fs::exists(qemu)) {
-    if (in_ci()) FAIL() << qemu << " missing (package qemu-user-static)";
-    GTEST_SKIP() << "qemu-user-static not installed";
-  }
   const std::string init = XB_INIT_ARM64, app = XB_FAKE_APP_ARM64;
   EXPECT_EQ(run({qemu, init, "--version"}), 0);
   EXPECT_NE(stderr_text().find("xraybake-init 0.1"), std::string::npos);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/cli_helpers.h"
+#include "support/require.h"
 #include "support/temp_dir.h"
 
 namespace xb::test {
@@ -17,12 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(CliBuildPodman, DockerfileBuildsOfflineIntoTheDescribedImage) {
-  bool have_podman = run_command({"sh", "-c", "command -v podman"}).exit_code == 0;
-  if (!have_podman || ::geteuid() != 0) {
-    const char* ci = std::getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "podman and root are needed in CI (apt-get install podman)";
-    GTEST_SKIP() << "needs podman and root";
-  }
+  XB_REQUIRE_TOOL("podman", "podman");
+  XB_REQUIRE_ROOT("podman build");
   TempDir dir;
   std::string base = std::string(XB_BINARY_DIR) + "/tests/fixtures/base-oci";
   ASSERT_TRUE(fs::exists(base + "/index.json")) << base;

@@ -128,7 +128,9 @@ TEST_F(StandinPair, FlagsOverrideTheConfigInBothForms) {
 }
 
 TEST(StandinDeb, IsLaidOutAndSignedLikeAwsDeb) {
-  XB_E2E_REQUIRE(have_tool("ar") && have_tool("gpgv") && have_tool("dpkg-deb"), "needs ar, gpgv, dpkg-deb");
+  XB_REQUIRE_TOOL("ar", "binutils");
+  XB_REQUIRE_TOOL("gpgv", "gpgv");
+  XB_REQUIRE_TOOL("dpkg-deb", "dpkg");
   for (std::string arch : {"amd64", "arm64"}) {
     std::string deb = fixtures::deb(arch);
     auto members = run({"ar", "t", deb});
@@ -154,7 +156,7 @@ TEST(StandinDeb, IsLaidOutAndSignedLikeAwsDeb) {
 }
 
 TEST(StandinBaseImage, IsAnOciLayoutWithBusyboxAndTheApp) {
-  XB_E2E_REQUIRE(have_tool("umoci"), "needs umoci");
+  XB_REQUIRE_TOOL("umoci", "umoci");
   json index = json::parse(read_file(fixtures::base_oci() + "/index.json"));
   ASSERT_EQ(index.at("manifests").size(), 1u);
   EXPECT_EQ(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "latest");

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/http_server.h"
+#include "support/require.h"
 
 namespace xb::e2e {
 
@@ -34,30 +35,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-inline bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-inline bool have_tool(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string d; std::getline(dirs, d, ':');)
-    if (!d.empty() && access((d + "/" + name).c_str(), X_OK) == 0) return true;
-  for (const char* d : {"/usr/sbin", "/sbin"})
-    if (access((std::string(d) + "/" + name).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
-// Skip when a precondition (root, a tool) is missing, except in CI where
-// everything must run.
-#define XB_E2E_REQUIRE(cond, why)                                        \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      if (::xb::e2e::in_ci()) FAIL() << "CI=true but: " << (why);        \
-      GTEST_SKIP() << (why);                                             \
-    }                                                                    \
-  } while (0)
+using test::have_tool;
 
 inline std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -73,14 +73,11 @@ class E2eRunc : public ::testing::Test {
  protected:
   static inline std::unique_ptr<TempDir> work;
   static inline std::unique_ptr<FileServer> server;
-  static inline std::string setup_error, skip_reason;
+  static inline std::string setup_error;
   static inline RunResult build;
 
   static void SetUpTestSuite() {
-    if (geteuid() != 0) skip_reason = "needs root (runc)";
-    for (const char* tool : {"runc", "umoci"})
-      if (!have_tool(tool)) skip_reason += std::string(" needs ") + tool + ";";
-    if (!skip_reason.empty()) return;
+    if (geteuid() != 0 || !have_tool("runc") || !have_tool("umoci")) return;  // SetUp says why
     work = std::make_unique<TempDir>("xb-e2e-runc");
     server = std::make_unique<FileServer>(fixtures::deb_dir());
     write_file(work->path / "xraybake.yaml", descriptor_yaml());
@@ -99,7 +96,9 @@ class E2eRunc : public ::testing::Test {
     work.reset();
   }
   void SetUp() override {
-    XB_E2E_REQUIRE(skip_reason.empty(), skip_reason);
+    XB_REQUIRE_ROOT("runc");
+    XB_REQUIRE_TOOL("runc", "runc");
+    XB_REQUIRE_TOOL("umoci", "umoci");
     ASSERT_TRUE(setup_error.empty()) << setup_error;
   }
 

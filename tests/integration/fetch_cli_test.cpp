@@ -10,6 +10,7 @@
 
 #include "fixtures/fixtures.h"
 #include "support/http_server.h"
+#include "support/require.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "util/fs.h"
@@ -97,11 +98,7 @@ TEST_F(FetchCliTest, QuietPrintsNothing) {
 }
 
 TEST_F(FetchCliTest, ProgressBarOnATerminal) {
-  if (run_command({"sh", "-c", "command -v script"}).exit_code != 0) {
-    const char* ci = std::getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "script(1) (package bsdutils) is required in CI";
-    GTEST_SKIP() << "script(1) missing";
-  }
+  XB_REQUIRE_TOOL("script", "bsdutils");
   const std::string big = body_of(8 << 20, 3);
   HttpServer server(always(big));
   write_descriptor(server.url(""), "", "[linux/amd64]");

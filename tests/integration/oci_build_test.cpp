@@ -13,6 +13,7 @@
 
 #include "fixtures/fixtures.h"
 #include "integration/cli_helpers.h"
+#include "support/require.h"
 #include "support/temp_dir.h"
 
 namespace xb::test {
@@ -21,18 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-bool have(const std::string& tool) { return run_command({"sh", "-c", "command -v " + tool}).exit_code == 0; }
-
-#define OCI_REQUIRE(cond, why)                       \
-  if (!(cond)) {                                     \
-    if (in_ci()) FAIL() << "CI=true but: " << why;   \
-    GTEST_SKIP() << why;                             \
-  }
 
 std::string mirror(const std::string& file = "aws-xray-daemon-linux-{arch}-{version}.deb") {
   return "file://" + fixtures::deb_dir() + "/" + file;
@@ -192,9 +181,11 @@ class OciBuild : public ::testing::Test {
     ASSERT_TRUE(fs::exists(fixtures::deb("amd64"))) << "fixtures not built";
   }
   void require_tools() {
-    OCI_REQUIRE(have("skopeo") && have("umoci") && have("oci-image-tool") && have("dpkg-deb"),
-                "skopeo, umoci, oci-image-tool and dpkg-deb are needed");
-    OCI_REQUIRE(::geteuid() == 0, "umoci unpack needs root");
+    XB_REQUIRE_TOOL("skopeo", "skopeo");
+    XB_REQUIRE_TOOL("umoci", "umoci");
+    XB_REQUIRE_TOOL("oci-image-tool", "oci-image-tool");
+    XB_REQUIRE_TOOL("dpkg-deb", "dpkg");
+    XB_REQUIRE_ROOT("umoci unpack");
   }
   TempDir dir;
 };
@@ -279,7 +270,8 @@ TEST_F(OciBuild, Arm64PackageForAmd64IsExit2) {
 }
 
 TEST_F(OciBuild, HostilePackageIsExit2NamingTheEntry) {
-  OCI_REQUIRE(have("python3") && have("ar"), "python3 and ar are needed");
+  XB_REQUIRE_TOOL("python3", "python3");
+  XB_REQUIRE_TOOL("ar", "binutils");
   // data.tar.gz with a path that climbs out, packed as a .deb with ar.
   fs::path pkg = dir / "pkg";
   fs::create_directories(pkg);

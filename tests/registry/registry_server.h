@@ -27,6 +27,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/require.h"
 #include "support/temp_dir.h"
 
 namespace xb::regtest {
@@ -34,16 +35,6 @@ namespace xb::regtest {
 using test::TempDir;
 
 namespace fs = std::filesystem;
-
-// Skip when TOOL is missing, unless in CI (CI=true), where it must be there.
-#define XB_REQUIRE_TOOL(tool)                                                             \
-  do {                                                                                    \
-    if (std::system("command -v " tool " >/dev/null 2>&1") != 0) {                        \
-      const char* ci = std::getenv("CI");                                                 \
-      if (ci && std::string(ci) == "true") FAIL() << tool " is required in CI";           \
-      GTEST_SKIP() << tool " is not installed";                                           \
-    }                                                                                     \
-  } while (0)
 
 struct ShellResult {
   int status = -1;
