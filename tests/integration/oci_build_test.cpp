@@ -252,6 +252,17 @@ TEST_F(OciBuild, JsonSummaryNamesTheIndexAndEachManifest) {
   EXPECT_EQ(report["created"], "1970-01-01T00:00:00Z") << "no SOURCE_DATE_EPOCH: the epoch";
 }
 
+TEST_F(OciBuild, TextSummarySaysWhereTheImageIsAndItsDigest) {
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_multi_oci(), "linux/amd64, linux/arm64"));
+  auto r = build(dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string digest = read_json(dir / "out/oci/index.json")["manifests"][0]["digest"];
+  EXPECT_THAT(r.err, HasSubstr("built orders-api (linux/amd64, linux/arm64) in "));
+  EXPECT_THAT(r.err, HasSubstr("image  out/oci  " + digest));
+  EXPECT_THAT(r.err, HasSubstr("files  Dockerfile build.json cfg.yaml docker-entrypoint.sh ecs-task-definition.json "
+                               "layers/ oci/"));
+}
+
 TEST_F(OciBuild, BaseWithoutAPlatformIsExit2NamingWhatItHas) {
   spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64, linux/arm64"));
   auto r = build(dir.path());

@@ -165,6 +165,18 @@ TEST_F(RegistryCli, TlsRegistryWithCaBundleFromTheEnvironment) {
   EXPECT_EQ(remote_digest(reg, reg.host() + "/orders-api:1.0"), layout_digest(svc / "out"));
 }
 
+TEST_F(RegistryCli, TlsRegistryWithCaBundleFlag) {
+  XB_REQUIRE_TOOL("openssl", "openssl");
+  RegistryServer reg({"", "", true});
+  fs::path svc = service("orders-api");
+  auto r = build(svc, {"--ca-bundle", reg.ca_file(), "--push", reg.host() + "/orders-api:2.0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(remote_digest(reg, reg.host() + "/orders-api:2.0"), layout_digest(svc / "out"));
+  auto missing = build(svc, {"--ca-bundle", (tmp / "nowhere.pem").string(), "--push", reg.host() + "/orders-api:2.0"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("nowhere.pem"));
+}
+
 TEST_F(RegistryCli, InsecureRegistrySkipsCertificateChecks) {
   XB_REQUIRE_TOOL("openssl", "openssl");
   RegistryServer reg({"", "", true});
