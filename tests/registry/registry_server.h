@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -72,17 +74,6 @@ inline int free_port() {
   return ntohs(a.sin_port);
 }
 
-inline bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
 inline void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
@@ -112,23 +103,58 @@ inline pid_t spawn(const std::vector<std::string>& argv, const fs::path& log,
   return pid;
 }
 
-inline bool wait_for_port(int port) {
-  for (int i = 0; i < 600 && !port_open(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  return port_open(port);
+// Whether PID itself listens on TCP PORT (/proc/net/tcp and its fds): a port
+// free_port() picked may be taken by another test's server before PID binds
+// it, and a connect() would then reach the wrong server.
+inline bool listens(pid_t pid, int port) {
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, ":%04X", port);
+  std::vector<std::string> sockets;
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // the header
+  while (std::getline(tcp, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    f >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+    if (state == "0A" && std::string_view(local).ends_with(suffix)) sockets.push_back("socket:[" + inode + "]");
+  }
+  std::error_code ec;
+  for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    auto target = fs::read_symlink(fd.path(), ec);
+    if (!ec && std::find(sockets.begin(), sockets.end(), target.string()) != sockets.end()) return true;
+  }
+  return false;
+}
+
+// Starts ARGV(port) on a free port until it is the one listening there (up to
+// 5 ports, 30 s each); returns the pid and sets PORT. A server that lost its
+// port to another process exits or never listens: it is killed, and the next
+// port tried.
+template <class Argv>
+pid_t start_listening(Argv argv, int& port, const fs::path& log, const std::vector<std::string>& env = {}) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port = free_port();
+    pid_t pid = spawn(argv(port), log, env);
+    for (int i = 0; i < 600; ++i) {
+      if (listens(pid, port)) return pid;
+      if (::waitpid(pid, nullptr, WNOHANG) == pid) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  return -1;
 }
 
 // docker-registry serving a temp directory on 127.0.0.1:<free port>.
 class RegistryServer {
  public:
   explicit RegistryServer(RegistryServerOptions o = {}) : options_(std::move(o)) {
-    port_ = free_port();
-    std::string cfg = "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
-                      "storage:\n  filesystem:\n    rootdirectory: " + (dir_ / "data").string() +
-                      "\n  delete:\n    enabled: true\n"
-                      "http:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
+    std::string tls, cfg;  // the http section's TLS lines; what follows it
     if (options_.tls) {
       make_certificates();
-      cfg += "  tls:\n    certificate: " + (dir_ / "server.crt").string() + "\n    key: " + (dir_ / "server.key").string() + "\n";
+      tls = "  tls:\n    certificate: " + (dir_ / "server.crt").string() + "\n    key: " + (dir_ / "server.key").string() + "\n";
     }
     if (!options_.user.empty() && options_.token) {
       start_token_server();
@@ -141,9 +167,17 @@ class RegistryServer {
       if (r.status != 0) throw std::runtime_error("htpasswd failed: " + r.output);
       cfg += "auth:\n  htpasswd:\n    realm: xraybake-test\n    path: " + (dir_ / "htpasswd").string() + "\n";
     }
-    write_text(dir_ / "config.yml", cfg);
-    pid_ = spawn({"docker-registry", "serve", (dir_ / "config.yml").string()}, dir_ / "registry.log");
-    if (!wait_for_port(port_)) throw std::runtime_error("docker-registry did not start: " + log());
+    pid_ = start_listening(
+        [&](int port) -> std::vector<std::string> {
+          fs::path config = dir_ / ("config-" + std::to_string(port) + ".yml");
+          write_text(config, "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
+                             "storage:\n  filesystem:\n    rootdirectory: " + (dir_ / "data").string() +
+                             "\n  delete:\n    enabled: true\n"
+                             "http:\n  addr: 127.0.0.1:" + std::to_string(port) + "\n" + tls + cfg);
+          return {"docker-registry", "serve", config.string()};
+        },
+        port_, dir_ / "registry.log");
+    if (pid_ < 0) throw std::runtime_error("docker-registry did not start: " + log());
   }
   ~RegistryServer() {
     for (pid_t p : {pid_, token_pid_}) {
@@ -187,12 +221,14 @@ class RegistryServer {
                    " && openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2"
                    " -subj /CN=xraybake-test-token-issuer");
     if (r.status != 0) throw std::runtime_error("openssl failed: " + r.output);
-    token_port_ = free_port();
-    token_pid_ = spawn({"python3", std::string(XB_SOURCE_DIR) + "/tests/registry/token_server.py",
-                        std::to_string(token_port_), (dir_ / "token.key").string(), (dir_ / "token.crt").string(),
-                        "xraybake-test-issuer", options_.user, options_.password},
-                       dir_ / "token-server.log", {"TOKEN_LOG=" + (dir_ / "token-requests.log").string()});
-    if (!wait_for_port(token_port_)) throw std::runtime_error("token server did not start");
+    token_pid_ = start_listening(
+        [&](int port) -> std::vector<std::string> {
+          return {"python3", std::string(XB_SOURCE_DIR) + "/tests/registry/token_server.py", std::to_string(port),
+                  (dir_ / "token.key").string(), (dir_ / "token.crt").string(), "xraybake-test-issuer",
+                  options_.user, options_.password};
+        },
+        token_port_, dir_ / "token-server.log", {"TOKEN_LOG=" + (dir_ / "token-requests.log").string()});
+    if (token_pid_ < 0) throw std::runtime_error("token server did not start");
   }
 
   void make_certificates() {
