@@ -572,6 +572,11 @@ static void reap(long long now) {
     char what[64];
     if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
       if (pid == st.app) st.app_stopped = WIFSTOPPED(status);
+      /* Stopped after it was told to stop: it would sit there until SIGKILL. */
+      if (pid == st.app && st.app_stopped && st.phase == STOPPING_APP) {
+        INFO("app (pid %d) stopped during shutdown: continuing it", pid);
+        signal_to(pid, SIGCONT, "app");
+      }
       continue;
     }
     if (pid == st.app) {
@@ -746,14 +751,18 @@ int main(int argc, char **argv) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) { ERR("read signalfd: %s", strerror(errno)); return 1; }
     now = now_ms();
-    int child = 0;
-    for (size_t i = 0; i < (size_t)n / sizeof *si; i++) {
-      if (si[i].ssi_signo == SIGCHLD) child = 1;
-      else if ((pid_t)si[i].ssi_pid == self && si[i].ssi_code == SI_USER)
+    /* Reap first: signals come out lowest number first, so a SIGTERM is read
+     * before the SIGCHLD of an app that stopped earlier, and on_signal()
+     * must know the app is stopped to send it SIGCONT. */
+    size_t count = (size_t)n / sizeof *si;
+    for (size_t i = 0; i < count; i++)
+      if (si[i].ssi_signo == SIGCHLD) { reap(now); break; }
+    for (size_t i = 0; i < count; i++) {
+      if (si[i].ssi_signo == SIGCHLD) continue;
+      if ((pid_t)si[i].ssi_pid == self && si[i].ssi_code == SI_USER)
         DEBUG("ignoring %s caused by ourselves", signame((int)si[i].ssi_signo)); /* SIGPIPE from a closed stderr */
       else on_signal((int)si[i].ssi_signo, now);
     }
-    if (child) reap(now);
   }
   INFO("exiting with status %d", st.exit_code);
   return st.exit_code;

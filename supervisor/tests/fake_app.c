@@ -5,6 +5,8 @@
  *   --catch           catch every signal and log it ("catching" once they are
  *                     blocked: a test sends signals only after that); SIGTERM/
  *                     SIGINT end the app after --term-delay MS unless --ignore-term
+ *   --signal-parent-then-stop SIG  (with --catch) once catching, send SIG to
+ *                     the parent and stop itself at once (SIGSTOP)
  *   --sleep MS        run this long (default: exit at once; -1: forever)
  *   --raise SIG       then kill itself with SIG
  *   --exit N          then exit with N */
@@ -20,7 +22,7 @@
 
 int main(int argc, char **argv) {
   long exit_code = 0, sleep_for = 0, term_delay = 0, orphans = 0, orphan_ms = 500;
-  int catch_all = 0, ignore_term = 0, raise_sig = 0, check_port = 0;
+  int catch_all = 0, ignore_term = 0, raise_sig = 0, check_port = 0, parent_sig = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--catch")) catch_all = 1;
@@ -34,6 +36,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--orphans")) orphans = atol(v);
     else if (!strcmp(a, "--orphan-ms")) orphan_ms = atol(v);
     else if (!strcmp(a, "--check-udp")) check_port = atoi(v);
+    else if (!strcmp(a, "--signal-parent-then-stop")) parent_sig = atoi(v);
     else { fprintf(stderr, "fake_app: bad argument %s\n", a); return 64; }
   }
   fake_log("start", getppid());
@@ -61,6 +64,10 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &all, NULL);
     int sfd = signalfd(-1, &all, SFD_CLOEXEC);
     fake_log("catching", 0);
+    if (parent_sig) {
+      kill(getppid(), parent_sig);
+      kill(getpid(), SIGSTOP);
+    }
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {

@@ -339,6 +339,20 @@ TEST_F(Supervisor, StoppedAppIsContinuedToHandleSigterm) {
   EXPECT_TRUE(has_event(alog_, "signal", SIGTERM));
 }
 
+// The app asks for a stop and stops itself at once: the SIGTERM and the
+// SIGCHLD of the stop reach the supervisor in either order, in one read or
+// two. Either way the app must be continued to handle the SIGTERM.
+TEST_F(Supervisor, AppStoppedAroundTheSigtermIsContinued) {
+  for (int round = 0; round < 5; ++round) {
+    pid_t pid = start({kInit, "--stop-timeout", "60s", "--", kApp, "--log", alog_, "--catch", "--sleep", "-1",
+                       "--signal-parent-then-stop", std::to_string(SIGTERM)});
+    ASSERT_GT(pid, 0);
+    EXPECT_EQ(wait_exit(10s), 0) << "round " << round << ": the app stayed stopped";
+    EXPECT_TRUE(has_event(alog_, "signal", SIGTERM)) << "round " << round;
+    fs::remove(alog_);
+  }
+}
+
 TEST_F(Supervisor, DaemonLogGetsTheDaemonsOutput) {
   std::string log = dir_ + "/daemon-out.log";
   EXPECT_EQ(run({kInit, "--daemon", "/bin/sh", "--daemon-arg", "-c", "--daemon-arg",
