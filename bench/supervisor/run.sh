@@ -4,9 +4,20 @@
 # time from start to the app's exec, and idle wake-ups.
 #
 #   bench/supervisor/run.sh BUILD_DIR [SIGNALS] [STARTS]
+#   PIN= bench/supervisor/run.sh BUILD_DIR      # not pinned (see below)
 #
 # SIGNALS (default 5000) round trips of SIGUSR1 init -> app; STARTS (default 500)
 # starts. The app is sigbench itself, static, so dynamic linking adds no noise.
+# They are split over ROUNDS (default 5) rounds that take the inits in turn, in
+# a rotating order, so a drift of the machine falls on all three alike; a
+# figure is the median of the rounds' figures, peak RSS and wake-ups the largest.
+#
+# Every process runs on CPU $PIN (default 0; empty: wherever the kernel puts
+# them). Unpinned on an idle machine, a round's forwarding median lands in one
+# of two modes: about 5 us when the kernel keeps bench, init and app on one
+# CPU, about 50 us when a wake-up crosses to an idle CPU, in proportions that
+# change from run to run, so unpinned medians compare placement luck more
+# than the inits (docs/performance.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR [SIGNALS] [STARTS]}" && pwd)
@@ -35,15 +46,28 @@ size[xraybake-init]=$(stat -c %s "$xinit")
 size[tini-static]=$(stat -c %s "$tini")
 size[dumb-init]=$(stat -c %s "$dumb")
 
-read -r base50 base99 _ <<<"$(timeout 300 "$out/sigbench" "$signals" "$starts" -- none)"
+pin=()
+[[ -n ${PIN-0} ]] && pin=(taskset -c "${PIN-0}")
+read -r base50 base99 _ <<<"$(timeout 300 "${pin[@]}" "$out/sigbench" "$signals" "$starts" -- none)"
+rounds=${ROUNDS:-5}
+declare -A runs  # "name" -> one line of sigbench output per round
+for ((r = 0; r < rounds; r++)); do
+  for ((i = 0; i < ${#names[@]}; i++)); do
+    n=${names[(i + r) % ${#names[@]}]}
+    # shellcheck disable=SC2086 # the command is split on purpose
+    runs[$n]+="$(timeout 600 "${pin[@]}" "$out/sigbench" $((signals / rounds)) $((starts / rounds)) -- ${cmd[$n]})"$'\n'
+  done
+done
+# Column COL (1-based) of NAME's rounds: the median, or with max the largest.
+pick() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | sort -g | awk -v how="${3:-median}" '
+  { v[NR] = $1 } END { if (how == "max") print v[NR]; else print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for n in "${names[@]}"; do
-  # shellcheck disable=SC2086 # the command is split on purpose
-  read -r start50[$n] start99[$n] fwd50[$n] fwd99[$n] rss[$n] wake[$n] \
-    <<<"$(timeout 600 "$out/sigbench" "$signals" "$starts" -- ${cmd[$n]})"
+  start50[$n]=$(pick "$n" 1) start99[$n]=$(pick "$n" 2) fwd50[$n]=$(pick "$n" 3) fwd99[$n]=$(pick "$n" 4)
+  rss[$n]=$(pick "$n" 5 max) wake[$n]=$(pick "$n" 6 max)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
-echo "supervisor benchmark: $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), $signals signals, $starts starts"
+echo "supervisor benchmark: $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), $signals signals, $starts starts in $rounds rounds, ${pin[*]:-not pinned}"
 echo "dumb-init is $(file -b "$dumb" | grep -q 'statically linked' && echo static || echo dynamically linked); start baseline (app exec'd directly): median ${base50} us, p99 ${base99} us"
 echo
 printf '| %-30s | %13s | %13s | %13s | %12s | %14s |\n' metric xraybake-init tini-static dumb-init "xb / tini" "xb / dumb-init"
