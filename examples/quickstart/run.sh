@@ -7,10 +7,11 @@
 # 1. Writes the example's base image, examples/quickstart/base-oci (tag latest):
 #    Debian's busybox-static plus a small demo app, /usr/local/bin/standin-app,
 #    that sends numbered X-Ray segments. No network needed.
-# 2. Runs `xraybake build`, which downloads the X-Ray daemon .deb from AWS, or
-#    from $XRAYBAKE_DAEMON_URL (an internal mirror). When neither is reachable
-#    it serves the TEST STAND-IN daemon .deb from the build over loopback and
-#    says so loudly: that image is for trying things out, not for production.
+# 2. Runs `xraybake build`, which downloads the X-Ray daemon .deb
+#    from $XRAYBAKE_DAEMON_URL (an internal mirror), or from AWS with
+#    QUICKSTART_FROM_AWS=1. Otherwise it serves the TEST STAND-IN daemon .deb
+#    from the build over loopback and says so loudly: that image is for trying
+#    things out, not for production.
 # 3. Prints the commands to run the image (see docs/running.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,13 +38,11 @@ extra=()
 cleanup() { if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 
-aws_reachable() {
-  timeout 5 bash -c 'exec 3<>/dev/tcp/s3.dualstack.us-east-2.amazonaws.com/443' 2>/dev/null
-}
-
+# AWS is asked only when you say so (QUICKSTART_FROM_AWS=1): the script never
+# probes the internet by itself.
 if [[ -n ${XRAYBAKE_DAEMON_URL:-} ]]; then
   say "Daemon .deb from XRAYBAKE_DAEMON_URL=$XRAYBAKE_DAEMON_URL"
-elif aws_reachable; then
+elif [[ ${QUICKSTART_FROM_AWS:-} == 1 ]]; then
   say "Daemon .deb from AWS (xray.url of the descriptor)"
 else
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -61,7 +60,7 @@ else
   had_lock=""
   [[ -e $here/xraybake.lock ]] && had_lock=1
   loud "################################################################################" \
-       "#  AWS is not reachable from here and XRAYBAKE_DAEMON_URL is not set." \
+       "#  Neither XRAYBAKE_DAEMON_URL nor QUICKSTART_FROM_AWS=1 is set." \
        "#  USING THE TEST STAND-IN X-RAY DAEMON from $fixtures/debs," \
        "#  served on http://127.0.0.1:$port/. It records segments and uploads NOTHING." \
        "#  For a real image set XRAYBAKE_DAEMON_URL to a mirror of AWS's .debs, e.g." \

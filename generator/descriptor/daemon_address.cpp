@@ -20,7 +20,8 @@ static std::string reachable(std::string address) {
   auto colon = address.rfind(':');
   std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
   if (host.empty() || host == "0.0.0.0") return "127.0.0.1" + address.substr(colon == std::string::npos ? address.size() : colon);
-  if (host == "[::]") return "[::1]" + address.substr(colon);
+  // Go binds [::] dual-stack; the Node SDK can not parse an IPv6 address.
+  if (host == "[::]") return "127.0.0.1" + address.substr(colon);
   return address;
 }
 

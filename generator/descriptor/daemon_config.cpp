@@ -69,11 +69,24 @@ Reader string(std::function<std::string(const std::string&)> check = nullptr) {
 
 std::string host_port(const std::string& s) {
   // IP literals only: the supervisor watches for the bound socket by address.
-  static const std::regex re("(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]|localhost|):([0-9]{1,5})");
+  if (s.starts_with("localhost:"))
+    return "names localhost: an image without /etc/hosts can not resolve it and the daemon exits at start; write "
+           "127.0.0.1" + s.substr(9);
+  if (s.starts_with("[") && !s.starts_with("[::]:"))
+    return "is an IPv6 address: the app's X-Ray SDK gets it in AWS_XRAY_DAEMON_ADDRESS and the Node SDK can not "
+           "parse one; use 127.0.0.1:PORT (or [::]:PORT to bind every address, the app then uses 127.0.0.1)";
+  static const std::regex re("(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|\\[::\\]|):([0-9]{1,5})");
   std::smatch m;
   if (!std::regex_match(s, m, re) || std::stoi(m[1]) < 1 || std::stoi(m[1]) > 65535)
     return "is not IP:PORT, e.g. 127.0.0.1:2000";
   return "";
+}
+
+// LogPath overrides xray.log, and its directory is neither made nor given to
+// the service user: the daemon can not write there.
+std::string no_log_path(const std::string&) {
+  return "is not used: set xray.log (stdout, or a file path) instead; xraybake makes its directory and gives it to "
+         "the service user";
 }
 
 std::string log_level(const std::string& s) {
@@ -95,7 +108,7 @@ const std::vector<Key>& socket_keys() {
 
 const std::vector<Key>& logging_keys() {
   static const std::vector<Key> keys{
-      {"LogRotation", boolean()}, {"LogLevel", string(log_level)}, {"LogPath", string()}};
+      {"LogRotation", boolean()}, {"LogLevel", string(log_level)}, {"LogPath", string(no_log_path)}};
   return keys;
 }
 

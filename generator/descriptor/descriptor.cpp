@@ -63,6 +63,59 @@ size_t first_non_utf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+// The first code point of S that a value may not hold once YAML has decoded
+// its escapes ("\0", "\x01", "\u2028"): C0 and C1 controls, DEL, U+2028
+// and U+2029 (line breaks to YAML and JavaScript). Returns it as "U+XXXX", or
+// "not UTF-8" for an escape that decoded to a lone surrogate; empty when clean.
+std::string bad_code_point(std::string_view s) {
+  if (first_non_utf8(s) != std::string_view::npos) return "a byte sequence that is not UTF-8";
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size(); ++i) {
+    uint32_t cp = u[i];
+    if (u[i] == 0xC2 && i + 1 < s.size()) cp = u[i + 1];  // U+0080..U+00BF
+    else if (u[i] == 0xE2 && i + 2 < s.size() && u[i + 1] == 0x80) cp = 0x2000 | (u[i + 2] - 0x80);
+    else if (u[i] >= 0x80) continue;
+    bool bad = cp < 0x20 || cp == 0x7F || (u[i] == 0xC2 && cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
+    if (!bad) continue;
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "U+%04X", cp);
+    return std::string(hex) + (cp == 0 ? " (NUL)" : cp == '\t' ? " (tab)" : cp == '\n' ? " (newline)" : "");
+  }
+  return "";
+}
+
+// Every key and value of the descriptor, after YAML decoding: a value is data
+// for a Dockerfile, init.conf, JSON and shell, none of which may be handed a
+// control character. Checked here once, so no reader can forget it.
+void check_scalars(Problems& p, const YAML::Node& root) {
+  std::vector<std::pair<YAML::Node, std::string>> todo{{root, ""}};
+  while (!todo.empty()) {
+    auto [node, path] = todo.back();
+    todo.pop_back();
+    auto check = [&](const YAML::Node& n, const std::string& where, const char* what) {
+      if (!n.IsScalar()) return;
+      if (auto bad = bad_code_point(n.Scalar()); !bad.empty())
+        p.add(n.Mark(), (where.empty() ? std::string("a ") : where + ": the ") + what + " holds " + bad +
+                            "; descriptor values are single-line text: remove the escape");
+    };
+    if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        check(it->first, path, "key");
+        std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+        std::string child = path.empty() ? key : path + "." + key;
+        check(it->second, child, "value");
+        if (it->second.IsMap() || it->second.IsSequence()) todo.emplace_back(it->second, child);
+      }
+    } else if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        std::string child = path + "[" + std::to_string(i) + "]";
+        check(node[i], child, "value");
+        if (node[i].IsMap() || node[i].IsSequence()) todo.emplace_back(node[i], child);
+      }
+    }
+  }
+}
+
 YAML::Mark mark_at(std::string_view text, size_t pos) {
   YAML::Mark m;
   m.pos = static_cast<int>(pos);
@@ -104,6 +157,8 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
     p.add(root.Mark(), "expected a mapping with apiVersion, service and xray, got " + kind_of(root));
     p.raise_if_any();
   }
+  check_scalars(p, root);
+  p.raise_if_any();
   MapFields top(p, Field{"", YAML::Node(), root}, kTopKeys);
   if (auto v = top.get("apiVersion")) {
     if (auto s = read_string(p, *v); s && *s != "xraybake/v1")

@@ -78,7 +78,17 @@ const Case kCases[] = {
      "service.env.AWS_XRAY_DAEMON_ADDRESS is set by xraybake from xray.config.Socket.UDPAddress; set that instead"},
     {"env_value_a_list", kHead + "  env:\n    A: [1, 2]\n", 6, 8, "service.env.A: expected a string, got a list"},
     {"env_value_newline", kHead + "  env:\n    A: \"one\\ntwo\"\n", 6, 8,
-     "service.env.A: a newline can not be carried by a Dockerfile ENV; use an escape the app decodes"},
+     "service.env.A: the value holds U+000A (newline); descriptor values are single-line text: remove the escape"},
+    {"value_nul_escape", kHead + "  labels: {team: \"pay\\0ments\"}\n", 5, 18,
+     "service.labels.team: the value holds U+0000 (NUL); descriptor values are single-line text: remove the escape"},
+    {"value_control_escape", kHead + "  command: [app, \"--x=\\x1b[31m\"]\n", 5, 18,
+     "service.command[1]: the value holds U+001B; descriptor values are single-line text: remove the escape"},
+    {"value_line_separator", kHead + "  env: {A: \"a\\u2028b\"}\n", 5, 12,
+     "service.env.A: the value holds U+2028; descriptor values are single-line text: remove the escape"},
+    {"value_c1_control", kHead + "  tag: \"orders\\x85\"\n", 5, 8,
+     "service.tag: the value holds U+0085; descriptor values are single-line text: remove the escape"},
+    {"key_tab_escape", kHead + "  env: {\"A\\tB\": x}\n", 5, 9,
+     "service.env: the key holds U+0009 (tab); descriptor values are single-line text: remove the escape"},
     {"env_a_list", kHead + "  env: [A=1]\n", 5, 8, "service.env: expected a mapping, got a list"},
     {"port_not_a_port", kHead + "  ports: [\"5000/tcp\", \"http\"]\n", 5, 23,
      "service.ports[1]: \"http\" is not a port such as 5000/tcp (1 to 65535, tcp or udp)"},
@@ -136,6 +146,31 @@ const Case kCases[] = {
     {"args_with_hash", kHead + "xray:\n  args: [\"--proxy-address=http://p#1\"]\n", 6, 10,
      "xray.args[0]: must not contain # or a newline, nor start or end with a space (the supervisor's config file can "
      "not carry them)"},
+    {"config_socket_localhost", kHead + "xray:\n  config: {Socket: {UDPAddress: \"localhost:2000\"}}\n", 6, 33,
+     "xray.config.Socket.UDPAddress: \"localhost:2000\" names localhost: an image without /etc/hosts can not resolve "
+     "it and the daemon exits at start; write 127.0.0.1:2000"},
+    {"config_socket_ipv6", kHead + "xray:\n  config: {Socket: {UDPAddress: \"[::1]:2000\"}}\n", 6, 33,
+     "xray.config.Socket.UDPAddress: \"[::1]:2000\" is an IPv6 address: the app's X-Ray SDK gets it in "
+     "AWS_XRAY_DAEMON_ADDRESS and the Node SDK can not parse one; use 127.0.0.1:PORT (or [::]:PORT to bind every "
+     "address, the app then uses 127.0.0.1)"},
+    {"config_log_path", kHead + "xray:\n  config: {Logging: {LogPath: /var/log/x.log}}\n", 6, 31,
+     "xray.config.Logging.LogPath: \"/var/log/x.log\" is not used: set xray.log (stdout, or a file path) instead; "
+     "xraybake makes its directory and gives it to the service user"},
+    {"log_in_tmp", kHead + "xray:\n  log: /tmp/xray.log\n", 6, 8,
+     "xray.log: \"/tmp/xray.log\" would give /tmp to the service user (its directory becomes theirs): put the log in a "
+     "directory of its own, e.g. /var/log/xray/xray.log"},
+    {"log_in_root", kHead + "xray:\n  log: /xray.log\n", 6, 8,
+     "xray.log: \"/xray.log\" would give / to the service user (its directory becomes theirs): put the log in a "
+     "directory of its own, e.g. /var/log/xray/xray.log"},
+    {"log_in_etc", kHead + "xray:\n  log: /etc//xray.log\n", 6, 8,
+     "xray.log: \"/etc//xray.log\" would give /etc to the service user (its directory becomes theirs): put the log in "
+     "a directory of its own, e.g. /var/log/xray/xray.log"},
+    {"log_in_var_log", kHead + "xray:\n  log: /var/log/xray.log\n", 6, 8,
+     "xray.log: \"/var/log/xray.log\" would give /var/log to the service user (its directory becomes theirs): put the "
+     "log in a directory of its own, e.g. /var/log/xray/xray.log"},
+    {"log_dot_dot", kHead + "xray:\n  log: /var/log/xray/../../x.log\n", 6, 8,
+     "xray.log: \"/var/log/xray/../../x.log\" would give /var to the service user (its directory becomes theirs): "
+     "put the log in a directory of its own, e.g. /var/log/xray/xray.log"},
     {"log_relative", kHead + "xray:\n  log: logs/xray.log\n", 6, 8,
      "xray.log: \"logs/xray.log\" must be stdout or the absolute path of a file in the image, e.g. "
      "/var/log/xray/xray.log"},

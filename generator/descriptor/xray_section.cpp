@@ -1,4 +1,5 @@
 // The xray: section.
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -85,15 +86,45 @@ void read_args(Problems& p, const Field& f, XraySpec& out) {
   if (ok) out.args = *args;
 }
 
+// Directories of the image that belong to the system: the log's directory is
+// given to the service user, so it must be one of its own, never these.
+bool system_directory(const std::filesystem::path& dir) {
+  static const std::vector<std::string> kSystem{
+      "/",          "/bin",      "/boot",       "/dev",         "/etc",          "/home",          "/lib",
+      "/lib32",     "/lib64",    "/libx32",     "/media",       "/mnt",          "/opt",           "/proc",
+      "/root",      "/run",      "/sbin",       "/srv",         "/sys",          "/tmp",           "/usr",
+      "/usr/bin",   "/usr/lib",  "/usr/lib64",  "/usr/libexec", "/usr/include",  "/usr/sbin",      "/usr/share",
+      "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/sbin", "/usr/local/share", "/var",
+      "/var/cache", "/var/lib",  "/var/local",  "/var/lock",    "/var/log",      "/var/mail",      "/var/opt",
+      "/var/run",   "/var/spool", "/var/tmp",   "/etc/amazon",  "/etc/amazon/xray", "/etc/xraybake"};
+  const std::string d = dir.string();
+  if (std::find(kSystem.begin(), kSystem.end(), d) != kSystem.end()) return true;
+  for (const char* virt : {"/proc/", "/sys/", "/dev/", "/run/"})
+    if (d.starts_with(virt)) return true;
+  return false;
+}
+
 void read_log(Problems& p, const Field& f, XraySpec& out) {
   auto s = read_string(p, f);
   if (!s) return;
-  if (*s == "stdout" || (s->starts_with("/") && s->size() > 1 && s->back() != '/' && init_conf_safe(*s)))
-    out.log = *s;
-  else if (!init_conf_safe(*s))
+  if (!init_conf_safe(*s)) {
     p.add(f.mark(), f.path + ": " + kInitConfLimits);
-  else
+    return;
+  }
+  if (*s != "stdout" && !(s->starts_with("/") && s->size() > 1 && s->back() != '/')) {
     p.add(f.mark(), f.path + ": " + f.quoted() + " must be stdout or the absolute path of a file in the image, e.g. /var/log/xray/xray.log");
+    return;
+  }
+  if (*s != "stdout") {
+    auto dir = std::filesystem::path(*s).lexically_normal().parent_path();
+    if (system_directory(dir) || s->find("/../") != std::string::npos || s->ends_with("/..")) {
+      p.add(f.mark(), f.path + ": " + f.quoted() + " would give " + dir.string() +
+                          " to the service user (its directory becomes theirs): put the log in a directory of its "
+                          "own, e.g. /var/log/xray/xray.log");
+      return;
+    }
+  }
+  out.log = *s;
 }
 
 void read_restart(Problems& p, const Field& f, XraySpec& out) {

@@ -20,7 +20,7 @@ std::string render_dockerfile(const Descriptor& desc, const RenderOptions& optio
   const auto& s = desc.service;
   data d;
   d.set("xraybake_version", XRAYBAKE_VERSION);
-  d.set("descriptor", std::filesystem::path(desc.path).filename().string());
+  d.set("descriptor", comment_text(std::filesystem::path(desc.path).filename().string()));
   d.set("name", s.name);
   d.set("tag", s.tag);
   std::string platforms;

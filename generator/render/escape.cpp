@@ -1,5 +1,7 @@
 #include "render/escape.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 namespace xb {
@@ -39,6 +41,21 @@ std::string dockerfile_quote(std::string_view s) {
     out += c;
   }
   return out + "\"";
+}
+
+std::string comment_text(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", u);
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace xb

@@ -18,4 +18,8 @@ std::string shell_quote(std::string_view s);
 // (A newline can not be carried; the descriptor refuses those.)
 std::string dockerfile_quote(std::string_view s);
 
+// Text for a one-line comment (a file name in a generated header): control
+// characters become \xNN, so no value can end the comment and start a line.
+std::string comment_text(std::string_view s);
+
 }  // namespace xb

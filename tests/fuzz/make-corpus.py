@@ -49,7 +49,7 @@ xray:
     LocalMode: true
     Region: us-east-1
   args: [--log-level, debug]
-  log: /var/log/xray.log
+  log: /var/log/xray/xray.log
   flush_grace: 1500ms
   ready_timeout: 2.5s
   restart: {max_backoff: 10s}
