@@ -130,16 +130,23 @@ static void usage(FILE *f) {
     "126/127 when the app cannot be executed; 2 for bad options.\n");
 }
 
+/* DIGITS[.DIGITS] then ms, s or m (or a bare 0), at most 1e9 of the unit: by
+ * hand, as strtod would take nan, inf, hex and exponents. */
 static int parse_duration(const char *s, long long *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || v < 0 || v > 1e9) return -1;
+  double v = 0, scale = 1;
+  const char *p = s;
+  if (*p < '0' || *p > '9') return -1;
+  while (*p >= '0' && *p <= '9' && v <= 1e9) v = v * 10 + (*p++ - '0');
+  if (*p == '.') {
+    if (*++p < '0' || *p > '9') return -1;
+    while (*p >= '0' && *p <= '9') v += (*p++ - '0') * (scale /= 10);
+  }
+  if (v > 1e9) return -1;
   double mult;
-  if (!strcmp(end, "ms")) mult = 1;
-  else if (!strcmp(end, "s")) mult = 1000;
-  else if (!strcmp(end, "m")) mult = 60000;
-  else if (!*end && v == 0) mult = 0;
+  if (!strcmp(p, "ms")) mult = 1;
+  else if (!strcmp(p, "s")) mult = 1000;
+  else if (!strcmp(p, "m")) mult = 60000;
+  else if (!*p && v == 0) mult = 0;
   else return -1;
   *out = (long long)(v * mult + 0.5);
   return 0;
@@ -168,8 +175,13 @@ static int find_option(const char *name, size_t len) {
   return -1;
 }
 
-/* Applies one option; `where` names the source for error messages. */
-static int apply_option(int id, char *val, const char *where, int from_cli) {
+/* Applies options[i]; `file_line` is "FILE:LINE" for the config file, NULL
+ * for the command line. Error messages name the option. */
+static int apply_option(int i, char *val, const char *file_line) {
+  int id = options[i].id, from_cli = !file_line;
+  char where[340];
+  if (file_line) snprintf(where, sizeof where, "%s: %s", file_line, options[i].name);
+  else snprintf(where, sizeof where, "--%s", options[i].name);
   long long *dur = NULL;
   switch (id) {
   case O_CONFIG: return 0; /* handled before everything else */
@@ -246,7 +258,7 @@ static int load_config(const char *path) {
       return -1;
     }
     if (options[i].has_arg && !val) { ERR("%s: '%s' needs '= value'", where, options[i].name); return -1; }
-    if (apply_option(options[i].id, val, where, 0) < 0) return -1;
+    if (apply_option(i, val, where) < 0) return -1;
   }
   return 0;
 }
@@ -277,8 +289,8 @@ static int parse_args(int argc, char **argv) {
       }
       if (pass == 0) {
         if (options[idx].id == O_CONFIG && load_config(val) < 0) return -2;
-        if (options[idx].id == O_HELP || options[idx].id == O_VERSION) apply_option(options[idx].id, NULL, a, 1);
-      } else if (apply_option(options[idx].id, val, a, 1) < 0) return -2;
+        if (options[idx].id == O_HELP || options[idx].id == O_VERSION) apply_option(idx, NULL, NULL);
+      } else if (apply_option(idx, val, NULL) < 0) return -2;
     }
   }
   return -1;
@@ -706,9 +718,12 @@ int main(int argc, char **argv) {
   opt.daemon_args[1 + opt.n_daemon_args] = NULL;
 
   /* Block every signal before the first fork: nothing is lost, and as PID 1
-   * blocked signals are queued rather than dropped. */
+   * blocked signals are queued rather than dropped. Every bit by hand: musl's
+   * sigfillset leaves out 32-34 (its internal ones, unused by this one-thread
+   * program), which would then kill us by default. The kernel itself skips
+   * SIGKILL and SIGSTOP. */
   sigset_t all;
-  sigfillset(&all);
+  memset(&all, 0xff, sizeof all);
   if (sigprocmask(SIG_SETMASK, &all, NULL) < 0) { ERR("sigprocmask: %s", strerror(errno)); return 1; }
   int sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) { ERR("signalfd: %s", strerror(errno)); return 1; }

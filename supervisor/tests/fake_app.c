@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "fake_log.h"
 
@@ -59,10 +60,13 @@ int main(int argc, char **argv) {
     waitpid(mid, NULL, 0);
   }
   if (catch_all) {  /* blocked + signalfd, so /proc shows them blocked */
+    /* Every signal, 32-34 too: glibc's and musl's sigfillset and sigprocmask
+     * leave out their internal ones, the raw system call does not. */
     sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, NULL);
+    memset(&all, 0xff, sizeof all);
+    if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, 8) < 0) { perror("fake_app: rt_sigprocmask"); return 65; }
     int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+    if (sfd < 0) { perror("fake_app: signalfd"); return 65; }
     fake_log("catching", 0);
     if (parent_sig) {
       kill(getppid(), parent_sig);
