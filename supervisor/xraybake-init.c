@@ -1,9 +1,10 @@
 /*
  * xraybake-init: PID 1 (or child subreaper) for a container that runs an app
- * together with a sidecar daemon (the AWS X-Ray daemon).
+ * together with a sidecar daemon (an agent: the AWS X-Ray daemon, a collector).
  *
- *   start-up   daemon first; the app once the daemon's UDP address is bound
- *              (polled in /proc/net/udp{,6}) or after --ready-timeout (warning)
+ *   start-up   daemon first; the app once every readiness probe holds (a UDP
+ *              bind or TCP listener in /proc/net, an HTTP 200) or after
+ *              --ready-timeout (warning); --check runs the probes once, alone
  *   running    every signal but SIGCHLD is forwarded to the app; zombies are
  *              reaped; a dead daemon is restarted with exponential backoff
  *   stopping   on SIGTERM/SIGINT or when the app exits: the app stops first
@@ -46,7 +47,12 @@
 #define MAX_DAEMON_ARGS 64
 #define FIRST_BACKOFF_MS 100
 #define STABLE_MS 10000  /* a daemon up this long resets the backoff */
-#define READY_POLL_MS 10
+#define READY_POLL_MS 5       /* the first readiness re-check; then +50% each */
+#define READY_POLL_MAX_MS 50  /* up to this */
+#define HTTP_TIMEOUT_MS 1000  /* one HTTP probe while the app waits */
+#define HTTP_LAST_TRY_MS 200  /* and at least this long */
+#define MAX_PROBES 16
+#define MAX_DAEMON_ENV 64
 #define EXIT_USAGE 2
 
 /* ---- options ------------------------------------------------------------ */
@@ -56,7 +62,10 @@ static struct {
   char *daemon_args[MAX_DAEMON_ARGS + 2]; /* [0] = daemon, NULL-terminated */
   int n_daemon_args;
   int cli_daemon_args;  /* the command line replaces the file's daemon-args */
+  char *daemon_env[MAX_DAEMON_ENV];     /* KEY=VALUE, the daemon's only */
+  int n_daemon_env;
   const char *ready_udp;
+  int ready_udp_set, ready_given, ready_none, cli_ready, check;
   long long ready_timeout, flush_grace, stop_timeout, max_backoff; /* ms */
   const char *daemon_log;
   int verbosity; /* 0 quiet, 1 normal, 2 verbose */
@@ -111,15 +120,21 @@ static const char *signame(int sig) {
 static void usage(FILE *f) {
   fprintf(f,
     "usage: xraybake-init [OPTIONS] [--] APP [ARGS...]\n"
+    "       xraybake-init --config FILE --check\n"
     "Runs APP as PID 1 (or as a child subreaper) with an optional daemon beside it:\n"
-    "the daemon starts first, the app once the daemon's UDP port is bound; signals go\n"
-    "to the app; zombies are reaped; on stop the app stops first, then the daemon.\n\n"
+    "the daemon starts first, the app once the daemon is ready; signals go to the\n"
+    "app; zombies are reaped; on stop the app stops first, then the daemon.\n\n"
     "  --config FILE          read options from FILE (key = value, # comments)\n"
     "  --daemon PATH          the daemon binary (absent: plain init)\n"
     "  --daemon-arg ARG       one argument for the daemon (repeat)\n"
-    "  --ready-udp HOST:PORT  start the app once this UDP address is bound\n"
-    "                         (default 127.0.0.1:2000; 'none': do not wait)\n"
-    "  --ready-timeout DUR    wait at most this long for it (5s)\n"
+    "  --daemon-env KEY=VAL   environment for the daemon only (repeat)\n"
+    "  --ready PROBE          start the app once every PROBE holds (repeat):\n"
+    "                         udp:HOST:PORT bound, tcp:HOST:PORT listening,\n"
+    "                         http://HOST:PORT/PATH answering 200; 'none': no wait\n"
+    "  --ready-udp HOST:PORT  the same as --ready udp:HOST:PORT, the default\n"
+    "                         (127.0.0.1:2000) when no --ready is given; 'none'\n"
+    "  --ready-timeout DUR    wait at most this long for them (5s)\n"
+    "  --check                exit 0 if every probe holds now, else 1; start nothing\n"
     "  --flush-grace DUR      the daemon's flush time after the app stopped (5s)\n"
     "  --stop-timeout DUR     the whole stop budget (30s)\n"
     "  --max-backoff DUR      cap of the daemon restart backoff (30s)\n"
@@ -158,14 +173,16 @@ static int parse_bool(const char *s) {
   return -1;
 }
 
-enum { O_CONFIG, O_DAEMON, O_DAEMON_ARG, O_READY_UDP, O_READY_TIMEOUT, O_FLUSH_GRACE,
-       O_STOP_TIMEOUT, O_MAX_BACKOFF, O_DAEMON_LOG, O_VERBOSE, O_QUIET, O_HELP, O_VERSION };
+enum { O_CONFIG, O_DAEMON, O_DAEMON_ARG, O_DAEMON_ENV, O_READY, O_READY_UDP, O_READY_TIMEOUT,
+       O_FLUSH_GRACE, O_STOP_TIMEOUT, O_MAX_BACKOFF, O_DAEMON_LOG, O_VERBOSE, O_QUIET, O_CHECK,
+       O_HELP, O_VERSION };
 static const struct { const char *name; int id, has_arg; } options[] = {
   {"config", O_CONFIG, 1}, {"daemon", O_DAEMON, 1}, {"daemon-arg", O_DAEMON_ARG, 1},
+  {"daemon-env", O_DAEMON_ENV, 1}, {"ready", O_READY, 1},
   {"ready-udp", O_READY_UDP, 1}, {"ready-timeout", O_READY_TIMEOUT, 1},
   {"flush-grace", O_FLUSH_GRACE, 1}, {"stop-timeout", O_STOP_TIMEOUT, 1},
   {"max-backoff", O_MAX_BACKOFF, 1}, {"daemon-log", O_DAEMON_LOG, 1},
-  {"verbose", O_VERBOSE, 0}, {"quiet", O_QUIET, 0}, {"help", O_HELP, 0},
+  {"verbose", O_VERBOSE, 0}, {"quiet", O_QUIET, 0}, {"check", O_CHECK, 0}, {"help", O_HELP, 0},
   {"version", O_VERSION, 0},
 };
 
@@ -174,6 +191,9 @@ static int find_option(const char *name, size_t len) {
     if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len)) return (int)i;
   return -1;
 }
+
+static int n_probes;
+static int add_probe(const char *text, int bare_udp);
 
 /* Applies options[i]; `file_line` is "FILE:LINE" for the config file, NULL
  * for the command line. Error messages name the option. */
@@ -194,7 +214,23 @@ static int apply_option(int i, char *val, const char *file_line) {
     }
     opt.daemon_args[1 + opt.n_daemon_args++] = val;
     return 0;
-  case O_READY_UDP: opt.ready_udp = val; return 0;
+  case O_DAEMON_ENV:
+    if (val[0] == '=' || !strchr(val, '=')) { ERR("%s: expected KEY=VALUE, got '%s'", where, val); return -1; }
+    if (opt.n_daemon_env >= MAX_DAEMON_ENV) { ERR("%s: more than %d values", where, MAX_DAEMON_ENV); return -1; }
+    opt.daemon_env[opt.n_daemon_env++] = val;
+    return 0;
+  case O_READY:  /* the command line's list replaces the file's */
+    if (from_cli && !opt.cli_ready) opt.cli_ready = 1, n_probes = 0, opt.ready_none = 0;
+    opt.ready_given = 1;
+    if (!strcmp(val, "none")) { n_probes = 0; opt.ready_none = 1; return 0; }
+    if (add_probe(val, 0) < 0) {
+      ERR("%s: bad probe '%s' (use udp:HOST:PORT, tcp:HOST:PORT or http://HOST:PORT/PATH, "
+          "HOST an IP address or localhost; at most %d)", where, val, MAX_PROBES);
+      return -1;
+    }
+    return 0;
+  case O_READY_UDP: opt.ready_udp = val; opt.ready_udp_set = 1; return 0;
+  case O_CHECK: opt.check = 1; return 0;
   case O_READY_TIMEOUT: dur = &opt.ready_timeout; break;
   case O_FLUSH_GRACE: dur = &opt.flush_grace; break;
   case O_STOP_TIMEOUT: dur = &opt.stop_timeout; break;
@@ -226,10 +262,12 @@ static int load_config(const char *path) {
     return -1;
   }
   char *buf = malloc(st.st_size + 1); /* kept: option values point into it */
-  ssize_t n = buf ? read(fd, buf, st.st_size) : -1;
-  int saved = errno;
+  ssize_t n = 0, r = buf ? 1 : -1;
+  while (buf && n < st.st_size && ((r = read(fd, buf + n, st.st_size - n)) > 0 || (r < 0 && errno == EINTR)))
+    if (r > 0) n += r;
+  int saved = buf ? errno : ENOMEM;
   close(fd);
-  if (n < 0) { ERR("cannot read config %s: %s", path, strerror(saved)); return -1; }
+  if (r < 0) { ERR("cannot read config %s: %s", path, strerror(saved)); return -1; }
   buf[n] = 0;
   int lineno = 0;
   for (char *line = buf, *next; line; line = next) {
@@ -253,7 +291,8 @@ static int load_config(const char *path) {
       val = eq + 1 + strspn(eq + 1, " \t");
     }
     int i = find_option(key, klen);
-    if (i < 0 || options[i].id == O_CONFIG || options[i].id == O_HELP || options[i].id == O_VERSION) {
+    if (i < 0 || options[i].id == O_CONFIG || options[i].id == O_CHECK || options[i].id == O_HELP ||
+        options[i].id == O_VERSION) {
       ERR("%s: unknown key '%.*s' (see xraybake-init --help)", where, (int)klen, key);
       return -1;
     }
@@ -296,35 +335,83 @@ static int parse_args(int argc, char **argv) {
   return -1;
 }
 
-/* ---- the UDP readiness check -------------------------------------------- */
+/* ---- readiness probes ---------------------------------------------------- */
 
-static struct { int family; uint32_t addr[4]; unsigned port; } ready;
+/* udp:HOST:PORT and tcp:HOST:PORT are looked up in /proc/net/{udp,tcp}{,6}
+ * (bound; listening), so the agent sees no connection from us; http://HOST:
+ * PORT/PATH is a GET over HTTP/1.0 that must answer 200. Wildcard hosts
+ * (0.0.0.0, [::], empty) accept a bind to any address; HTTP goes to loopback. */
+enum probe_kind { PROBE_UDP, PROBE_TCP, PROBE_HTTP };
+static const char *const probe_verb[] = {"bound", "listening", "answering 200"};
+static struct probe {
+  const char *text;         /* as configured, for messages */
+  enum probe_kind kind;
+  int family, held;
+  uint32_t addr[4];         /* network order; all 0: any address */
+  unsigned port;
+  const char *host, *path;  /* http: Host header (host_len bytes) and path */
+  int host_len;
+  char why[64];             /* why it did not hold the last time */
+} probes[MAX_PROBES + 1];  /* + ready-udp */
 
-static int parse_ready_udp(const char *s) {
+/* HOST:PORT (len bytes of s): IPv4, [IPv6], localhost, or empty for any. */
+static int parse_host_port(const char *s, size_t len, struct probe *p) {
   char host[64];
-  const char *colon = strrchr(s, ':');
-  if (!colon || colon - s >= (long)sizeof host) return -1;
+  const char *colon = memrchr(s, ':', len);
+  if (!colon || colon - s >= (long)sizeof host || (size_t)(colon + 1 - s) >= len) return -1;
   memcpy(host, s, colon - s);
   host[colon - s] = 0;
-  char *end;
-  unsigned long port = strtoul(colon + 1, &end, 10);
-  if (*end || !colon[1] || port == 0 || port > 65535) return -1;
-  ready.port = port;
+  unsigned long port = 0;
+  for (const char *d = colon + 1; d < s + len; d++) {
+    if (*d < '0' || *d > '9' || (port = port * 10 + (*d - '0')) > 65535) return -1;
+  }
+  if (port == 0) return -1;
+  p->port = port;
   size_t hl = strlen(host);
   if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
     host[hl - 1] = 0;
-    ready.family = AF_INET6;
-    return inet_pton(AF_INET6, host + 1, ready.addr) == 1 ? 0 : -1;
+    p->family = AF_INET6;
+    return inet_pton(AF_INET6, host + 1, p->addr) == 1 ? 0 : -1;
   }
-  ready.family = AF_INET;
+  p->family = AF_INET;
   if (!*host) return 0; /* ":2000" means any address */
   if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
-  return inet_pton(AF_INET, host, ready.addr) == 1 ? 0 : -1;
+  return inet_pton(AF_INET, host, p->addr) == 1 ? 0 : -1;
 }
 
-/* Parses "ADDR:PORT" of a /proc/net/udp{,6} line; the kernel prints each
- * 32-bit word of the address as a native integer in hex. */
-static int udp_line_matches(const char *p, int words) {
+/* Adds udp:H:P, tcp:H:P or http://H:P/PATH (or, for ready-udp, a bare H:P). */
+static int add_probe(const char *text, int bare_udp) {
+  if (n_probes >= MAX_PROBES + bare_udp) return -1;
+  struct probe *p = &probes[n_probes];
+  memset(p, 0, sizeof *p);
+  p->text = text;
+  const char *hp = text;
+  size_t len;
+  if (bare_udp) p->kind = PROBE_UDP;
+  else if (!strncmp(text, "udp:", 4)) p->kind = PROBE_UDP, hp += 4;
+  else if (!strncmp(text, "tcp:", 4)) p->kind = PROBE_TCP, hp += 4;
+  else if (!strncmp(text, "http://", 7)) p->kind = PROBE_HTTP, hp += 7;
+  else return -1;
+  if (p->kind == PROBE_HTTP) {
+    const char *slash = strchr(hp, '/');
+    len = slash ? (size_t)(slash - hp) : strlen(hp);
+    p->path = slash ? slash : "/";
+    p->host = hp;
+    p->host_len = (int)len;
+    for (const char *c = p->path; *c; c++)  /* it goes into the request line as is */
+      if ((unsigned char)*c <= ' ' || *c == 0x7f) return -1;
+    if (strlen(p->path) > 256) return -1;
+  } else {
+    len = strlen(hp);
+  }
+  if (parse_host_port(hp, len, p) < 0) return -1;
+  n_probes++;
+  return 0;
+}
+
+/* Whether ADDR:PORT at p (a /proc/net line's local address, each 32-bit word a
+ * native integer in hex) is the probe's address. */
+static int proc_line_matches(const struct probe *pr, const char *p, int words) {
   uint32_t a[4] = {0};
   for (int w = 0; w < words; w++) {
     char word[9];
@@ -333,23 +420,24 @@ static int udp_line_matches(const char *p, int words) {
     a[w] = (uint32_t)strtoul(word, NULL, 16);
     p += 8;
   }
-  if (*p != ':' || strtoul(p + 1, NULL, 16) != ready.port) return 0;
+  if (*p != ':' || strtoul(p + 1, NULL, 16) != pr->port) return 0;
   int any = 1, same = 1, want_any = 1;  /* a wildcard on either side matches */
   for (int w = 0; w < words; w++) any &= a[w] == 0;
-  for (int w = 0; w < 4; w++) want_any &= ready.addr[w] == 0;
+  for (int w = 0; w < 4; w++) want_any &= pr->addr[w] == 0;
   if (want_any) return 1;
-  if (words == 1) same = a[0] == ready.addr[0] && ready.family == AF_INET;
-  else for (int w = 0; w < 4; w++) same &= a[w] == ready.addr[w];
-  if (words == 4 && ready.family == AF_INET) /* ::ffff:a.b.c.d */
-    same = a[0] == 0 && a[1] == 0 && a[2] == htonl(0xffff) && a[3] == ready.addr[0];
+  if (words == 1) same = a[0] == pr->addr[0] && pr->family == AF_INET;
+  else for (int w = 0; w < 4; w++) same &= a[w] == pr->addr[w];
+  if (words == 4 && pr->family == AF_INET) /* ::ffff:a.b.c.d */
+    same = a[0] == 0 && a[1] == 0 && a[2] == htonl(0xffff) && a[3] == pr->addr[0];
   return any || same;
 }
 
-static int udp_file_has(const char *path, int words) {
+/* "  sl: local_address rem_address st ...": TCP must be in state 0A, LISTEN. */
+static int proc_file_has(const struct probe *pr, const char *path, int words) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0; /* no IPv6 in this kernel */
   char buf[4096];
-  size_t have = 0;
+  size_t have = 0, state_at = 2 + 16 * (size_t)words + 12;
   int found = 0;
   for (;;) {
     ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
@@ -360,8 +448,10 @@ static int udp_file_has(const char *path, int words) {
     char *line = buf, *nl;
     while ((nl = strchr(line, '\n'))) {
       *nl = 0;
-      char *colon = strchr(line, ':'); /* "  sl: local_address ..." */
-      if (colon && strlen(colon) > 2 + 8 * (size_t)words && udp_line_matches(colon + 2, words)) found = 1;
+      char *colon = strchr(line, ':');
+      if (colon && strlen(colon) > state_at + 1 && proc_line_matches(pr, colon + 2, words) &&
+          (pr->kind == PROBE_UDP || !strncmp(colon + state_at, "0A", 2)))
+        found = 1;
       line = nl + 1;
     }
     have = buf + have - line;
@@ -372,8 +462,81 @@ static int udp_file_has(const char *path, int words) {
   return found;
 }
 
-static int udp_bound(void) {
-  return udp_file_has("/proc/net/udp", 1) || udp_file_has("/proc/net/udp6", 4);
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail with a valid clock */
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd has `events` or the deadline passes (it looks once at least). */
+static int wait_fd(int fd, short events, long long deadline) {
+  for (;;) {
+    long long left = deadline - now_ms();
+    struct pollfd pfd = { .fd = fd, .events = events };
+    int r = poll(&pfd, 1, left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
+    if (r > 0) return 1;
+    if ((r < 0 && errno != EINTR) || left <= 0) return 0;
+  }
+}
+
+#define WHY(p, ...) snprintf((p)->why, sizeof (p)->why, __VA_ARGS__)
+
+/* A tiny HTTP/1.0 client: GET, then only the status line is read. */
+static int http_ok(struct probe *p, long long deadline) {
+  struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(p->port) };
+  struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(p->port) };
+  int any = !(p->addr[0] | p->addr[1] | p->addr[2] | p->addr[3]);
+  if (p->family == AF_INET) a4.sin_addr.s_addr = any ? htonl(INADDR_LOOPBACK) : p->addr[0];
+  else if (any) a6.sin6_addr = in6addr_loopback;
+  else memcpy(&a6.sin6_addr, p->addr, 16);
+  int fd = socket(p->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) { WHY(p, "socket: %s", strerror(errno)); return 0; }
+  int ok = 0, err = 0;
+  socklen_t elen = sizeof err;
+  char buf[512];
+  if (connect(fd, p->family == AF_INET ? (struct sockaddr *)&a4 : (struct sockaddr *)&a6,
+              p->family == AF_INET ? sizeof a4 : sizeof a6) < 0 && errno != EINPROGRESS) err = errno;
+  else if (!wait_fd(fd, POLLOUT, deadline)) { WHY(p, "connect timed out"); goto out; }
+  else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) err = errno;
+  if (err) { WHY(p, "%s", strerror(err)); goto out; }
+  int len = snprintf(buf, sizeof buf, "GET %s HTTP/1.0\r\nHost: %.*s\r\nUser-Agent: xraybake-init\r\n\r\n",
+                     p->path, p->host_len, p->host);
+  for (int sent = 0; sent < len;) {
+    ssize_t n = send(fd, buf + sent, len - sent, MSG_NOSIGNAL);
+    if (n > 0) { sent += n; continue; }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) { WHY(p, "send: %s", strerror(errno)); goto out; }
+    if (!wait_fd(fd, POLLOUT, deadline)) { WHY(p, "send timed out"); goto out; }
+  }
+  size_t have = 0;
+  while (have < 12) {  /* "HTTP/1.1 200" */
+    ssize_t n = recv(fd, buf + have, sizeof buf - have, 0);
+    if (n > 0) { have += n; continue; }
+    if (n == 0) { WHY(p, "no HTTP answer"); goto out; }
+    if (errno != EAGAIN && errno != EINTR) { WHY(p, "%s", strerror(errno)); goto out; }
+    if (!wait_fd(fd, POLLIN, deadline)) { WHY(p, "no answer in time"); goto out; }
+  }
+  if (memcmp(buf, "HTTP/1.", 7) || buf[8] != ' ') { WHY(p, "no HTTP answer"); goto out; }
+  ok = !memcmp(buf + 9, "200", 3);
+  if (!ok) WHY(p, "status %.3s", buf + 9);
+out:
+  close(fd);
+  return ok;
+}
+
+/* "HOST:PORT not bound", with why when known. */
+static const char *probe_failure(const struct probe *p, char *buf, size_t n) {
+  snprintf(buf, n, "%s not %s%s%s%s", p->text, probe_verb[p->kind], p->why[0] ? " (" : "", p->why,
+           p->why[0] ? ")" : "");
+  return buf;
+}
+
+/* Whether the probe holds now; an HTTP GET may take until the deadline. */
+static int probe_holds(struct probe *p, long long deadline) {
+  p->why[0] = 0;
+  if (p->kind == PROBE_HTTP) return http_ok(p, deadline);
+  const char *v4 = p->kind == PROBE_UDP ? "/proc/net/udp" : "/proc/net/tcp";
+  const char *v6 = p->kind == PROBE_UDP ? "/proc/net/udp6" : "/proc/net/tcp6";
+  return proc_file_has(p, v4, 1) || proc_file_has(p, v6, 4);
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -386,22 +549,40 @@ static struct {
   int exit_code;
   uint64_t pending;         /* bit sig-1: signals that arrived before the app */
   long long pending_deadline;
-  long long t0, ready_deadline, next_ready_poll, app_kill_at, daemon_kill_at;
+  long long t0, ready_deadline, next_ready_poll, ready_interval, app_kill_at, daemon_kill_at;
   long long daemon_restart_at, daemon_started_at, backoff;
   int daemon_restarts;
   int daemon_log_fd;
+  char **daemon_envp;       /* ours with daemon-env over it */
 } st = { .daemon_log_fd = -1 };
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail with a valid clock */
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void child_fail(int pipefd, int err, int code) {
   ssize_t w = write(pipefd, &err, sizeof err);
   (void)w;
   _exit(code);
+}
+
+/* Whether two KEY=VALUE strings have the same KEY. */
+static int same_key(const char *a, const char *b) {
+  size_t n = strcspn(a, "=");
+  return !strncmp(a, b, n) && b[n] == '=';
+}
+
+/* The daemon's environment: ours, then daemon-env (a later KEY wins). Built
+ * once, without putenv (which would link a second malloc). */
+static char **daemon_environment(void) {
+  size_t n = 0, k = 0;
+  while (environ[n]) n++;
+  char **envp = malloc((n + opt.n_daemon_env + 1) * sizeof *envp);
+  if (!envp) return NULL;
+  for (size_t i = 0; i < n + opt.n_daemon_env; i++) {
+    char *e = i < n ? environ[i] : opt.daemon_env[i - n];
+    int overridden = 0;
+    for (int j = i < n ? 0 : (int)(i - n) + 1; j < opt.n_daemon_env; j++) overridden |= same_key(e, opt.daemon_env[j]);
+    if (!overridden) envp[k++] = e;
+  }
+  envp[k] = NULL;
+  return envp;
 }
 
 /* fork + exec; the child reports an exec failure's errno over a CLOEXEC pipe,
@@ -437,7 +618,7 @@ static pid_t spawn(char **argv, int is_daemon, int *err) {
         signal(SIGTTOU, ttou);
       }
     }
-    execvp(argv[0], argv);
+    execvpe(argv[0], argv, is_daemon ? st.daemon_envp : environ);
     child_fail(p[1], errno, errno == ENOENT ? 127 : 126);
   }
   close(p[1]);
@@ -602,6 +783,8 @@ static void reap(long long now) {
         continue;
       }
       if (now - st.daemon_started_at >= STABLE_MS) st.backoff = first_backoff();
+      for (int i = 0; i < n_probes; i++) probes[i].held = 0;  /* its successor must be ready again */
+      st.ready_interval = READY_POLL_MS;
       INFO("daemon (pid %d) %s after %lldms; restarting in %lldms", pid,
            describe(status, what, sizeof what), now - st.daemon_started_at, st.backoff);
       st.daemon_restart_at = now + st.backoff;
@@ -651,15 +834,28 @@ static long long step(char **app_argv, long long now) {
   if (st.daemon_restart_at && now >= st.daemon_restart_at && st.phase < STOPPING_DAEMON) start_daemon();
   if (st.phase == STARTING) {
     int go = 1;
-    if (!ready.port) {
-    } else if (udp_bound()) {
-      INFO("daemon ready: %s bound after %lldms", opt.ready_udp, now - st.t0);
-    } else if (now >= st.ready_deadline) {
-      ERR("warning: %s not bound after %lldms (ready-timeout); starting the app anyway",
-          opt.ready_udp, opt.ready_timeout);
-    } else {
-      go = 0;
-      st.next_ready_poll = now + READY_POLL_MS;
+    for (int i = 0; i < n_probes; i++) {
+      struct probe *p = &probes[i];
+      if (p->held) continue;
+      /* up to the ready deadline, and a last try at it gets HTTP_LAST_TRY_MS */
+      long long until = (st.ready_deadline > now ? st.ready_deadline : now) + HTTP_LAST_TRY_MS;
+      if (until > now + HTTP_TIMEOUT_MS) until = now + HTTP_TIMEOUT_MS;
+      if ((p->held = probe_holds(p, until))) INFO("daemon ready: %s %s after %lldms", p->text, probe_verb[p->kind], now_ms() - st.t0);
+      else go = 0;
+    }
+    now = now_ms();  /* an HTTP probe may have taken a while */
+    if (!go && now >= st.ready_deadline) {
+      for (int i = 0; i < n_probes; i++) {
+        char what[400];
+        if (!probes[i].held)
+          ERR("warning: %s after %lldms (ready-timeout); starting the app anyway",
+              probe_failure(&probes[i], what, sizeof what), opt.ready_timeout);
+      }
+      go = 1;
+    } else if (!go) {  /* re-check soon, then less and less often */
+      st.next_ready_poll = now + st.ready_interval;
+      st.ready_interval += st.ready_interval / 2;
+      if (st.ready_interval > READY_POLL_MAX_MS) st.ready_interval = READY_POLL_MAX_MS;
     }
     if (go) {
       st.phase = RUNNING;
@@ -700,14 +896,27 @@ static long long step(char **app_argv, long long now) {
 
 int main(int argc, char **argv) {
   int app_i = parse_args(argc, argv);
-  if (app_i < 0) {
-    if (app_i == -1) ERR("no app to run: usage: xraybake-init [OPTIONS] -- APP [ARGS...]");
+  if (app_i == -2) return EXIT_USAGE;
+  if (app_i < 0 && !opt.check) {
+    ERR("no app to run: usage: xraybake-init [OPTIONS] -- APP [ARGS...]");
     return EXIT_USAGE;
   }
-  if (opt.daemon && opt.ready_udp && strcmp(opt.ready_udp, "none") && *opt.ready_udp &&
-      parse_ready_udp(opt.ready_udp) < 0) {
-    ERR("bad ready-udp '%s' (use HOST:PORT, e.g. 127.0.0.1:2000, or none)", opt.ready_udp);
+  if (app_i >= 0 && opt.check) { ERR("--check starts nothing: no APP after it"); return EXIT_USAGE; }
+  /* ready-udp (its default only when no --ready is given) adds a udp probe. */
+  const char *udp = opt.ready_udp;
+  if (opt.daemon && !opt.ready_none && udp && *udp && strcmp(udp, "none") &&
+      (opt.ready_udp_set || !opt.ready_given) && add_probe(udp, 1) < 0) {
+    ERR("bad ready-udp '%s' (use HOST:PORT, e.g. 127.0.0.1:2000, or none)", udp);
     return EXIT_USAGE;
+  }
+  if (opt.check) {  /* a health check: every probe, once, within ready-timeout */
+    long long deadline = now_ms() + (opt.ready_timeout > 0 ? opt.ready_timeout : HTTP_TIMEOUT_MS);
+    for (int i = 0; i < n_probes; i++) {
+      char what[400];
+      if (!probe_holds(&probes[i], deadline)) { ERR("not ready: %s", probe_failure(&probes[i], what, sizeof what)); return 1; }
+    }
+    DEBUG("ready: %d probe(s) hold", n_probes);
+    return 0;
   }
   if (opt.daemon && opt.flush_grace >= opt.stop_timeout) {
     ERR("warning: flush-grace %lldms >= stop-timeout %lldms; using half the stop-timeout",
@@ -739,9 +948,10 @@ int main(int argc, char **argv) {
       if (st.daemon_log_fd < 0)
         ERR("warning: cannot open daemon-log %s: %s; the daemon logs to stderr", opt.daemon_log, strerror(errno));
     }
+    if (!(st.daemon_envp = daemon_environment())) { ERR("out of memory"); return 1; }
     st.phase = STARTING;
     st.ready_deadline = st.t0 + opt.ready_timeout;
-    if (!ready.port) st.ready_deadline = st.t0; /* no readiness check */
+    st.ready_interval = READY_POLL_MS;
     start_daemon();
   } else {
     st.phase = RUNNING;

@@ -88,8 +88,8 @@ bool has_event(const std::string &path, const std::string &name, long value = -1
   return first(evs, name, value) != nullptr;
 }
 
-int free_udp_port() {
-  int s = socket(AF_INET, SOCK_DGRAM, 0);
+int free_port(int type) {
+  int s = socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -99,6 +99,32 @@ int free_udp_port() {
   close(s);
   return ntohs(a.sin_port);
 }
+int free_udp_port() { return free_port(SOCK_DGRAM); }
+int free_tcp_port() { return free_port(SOCK_STREAM); }
+
+size_t count(const std::vector<Event> &evs, const std::string &name, long value = -1) {
+  size_t n = 0;
+  for (auto &e : evs) n += e.name == name && (value < 0 || e.value == value);
+  return n;
+}
+
+// A process of the test's own (a stand-in agent outside any supervisor), killed at the end.
+struct Background {
+  pid_t pid = -1;
+  explicit Background(const std::vector<std::string> &argv) {
+    std::vector<char *> args;
+    for (auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    pid = fork();
+    if (pid == 0) {
+      execv(args[0], args.data());
+      _exit(120);
+    }
+  }
+  ~Background() {
+    if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+  }
+};
 
 std::vector<pid_t> children_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
@@ -220,8 +246,9 @@ TEST_F(Supervisor, VersionAndHelp) {
   EXPECT_EQ(run({kInit, "--version"}), 0);
   EXPECT_NE(stderr_text().find("xraybake-init 0.1"), std::string::npos);
   EXPECT_EQ(run({kInit, "--help"}), 0);
-  for (const char *flag : {"--config", "--daemon", "--daemon-arg", "--ready-udp", "--ready-timeout", "--flush-grace",
-                           "--stop-timeout", "--max-backoff", "--daemon-log", "--verbose", "--quiet"})
+  for (const char *flag : {"--config", "--daemon", "--daemon-arg", "--daemon-env", "--ready ", "udp:HOST:PORT",
+                           "tcp:HOST:PORT", "http://HOST:PORT/PATH", "--ready-udp", "--ready-timeout", "--check",
+                           "--flush-grace", "--stop-timeout", "--max-backoff", "--daemon-log", "--verbose", "--quiet"})
     EXPECT_NE(stderr_text().find(flag), std::string::npos) << flag;
 }
 
@@ -638,6 +665,154 @@ TEST_F(Supervisor, SignalsDuringStartupGoToAnAppThatNeverCatchesThemAfterReadyTi
   auto ds = named(dlog_, "signal");
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].value, SIGTERM);
+}
+
+// An agent like the ADOT collector: its UDP and TCP receivers come up, and
+// its health check answers 503 before 200. The app starts only once every
+// probe holds; the stop order is the usual one: app, then the agent's flush.
+TEST_F(Supervisor, AppWaitsForEveryProbeThenStopsBeforeTheAgent) {
+  int udp = free_udp_port(), tcp = free_tcp_port();
+  std::string u = "127.0.0.1:" + std::to_string(udp), t = "127.0.0.1:" + std::to_string(tcp);
+  std::string health = "http://" + t + "/health";
+  pid_t pid = start(plus_app(with_daemon({"--bind", u, "--bind-delay", "100", "--listen", t, "--listen-delay", "300",
+                                          "--http-200-after", "1500", "--flush", "300"},
+                                         {"--ready", "udp:" + u, "--ready", "tcp:" + t, "--ready", health,
+                                          "--ready-timeout", "60s", "--stop-timeout", "30s", "--flush-grace", "10s"}),
+                             {"--check-udp", std::to_string(udp), "--catch", "--term-delay", "300", "--sleep", "-1"}));
+  ASSERT_TRUE(wait_until([&] { return has_event(alog_, "catching"); }, 60s));
+  auto d = events(dlog_), a = events(alog_);
+  ASSERT_TRUE(first(d, "healthy") && first(d, "http", 200) && first(a, "start") && first(a, "udp_taken"));
+  EXPECT_GT(first(a, "start")->ns, first(d, "healthy")->ns) << "the app started before the health check answered 200";
+  EXPECT_EQ(first(a, "udp_taken")->value, 1);
+  // It asked before the agent was healthy, with a backoff, not in a busy loop
+  // (about 35 requests in 1.2 s; one every 5 ms would be 240).
+  EXPECT_GE(count(d, "http", 503), 1u);
+  EXPECT_LT(count(d, "http", 503), 120u);
+  EXPECT_EQ(count(d, "http", 200), 1u) << "asked again once it held";
+  std::string text = stderr_text();
+  EXPECT_NE(text.find("daemon ready: udp:" + u + " bound after"), std::string::npos) << text;
+  EXPECT_NE(text.find("daemon ready: tcp:" + t + " listening after"), std::string::npos) << text;
+  EXPECT_NE(text.find("daemon ready: " + health + " answering 200 after"), std::string::npos) << text;
+  EXPECT_EQ(text.find("127.0.0.1:2000"), std::string::npos) << "waited for the default ready-udp too";
+
+  long long t0 = now_ns();
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 0);
+  a = events(alog_), d = events(dlog_);
+  ASSERT_TRUE(first(a, "signal", SIGTERM) && first(a, "exit")) << slurp(alog_);
+  ASSERT_TRUE(first(d, "signal", SIGTERM) && first(d, "exit")) << slurp(dlog_);
+  EXPECT_GE(first(d, "signal", SIGTERM)->ns, first(a, "exit")->ns) << "the agent was stopped before the app exited";
+  EXPECT_EQ(named(dlog_, "signal").size(), 1u) << "the agent got more than one signal";
+  EXPECT_GE(exited_ns_, first(d, "exit")->ns) << "exited before the agent's flush";
+  EXPECT_LT(ms(exited_ns_ - t0), 30000) << "the stop took longer than stop-timeout";
+  EXPECT_EQ(stderr_text().find("still running"), std::string::npos);
+}
+
+// After ready-timeout each probe that did not hold is named, with why.
+TEST_F(Supervisor, ReadyTimeoutNamesEachProbeThatDidNotHold) {
+  int udp = free_udp_port(), tcp = free_tcp_port();
+  std::string u = "udp:127.0.0.1:" + std::to_string(udp), t = "127.0.0.1:" + std::to_string(tcp);
+  std::string health = "http://" + t + "/";
+  EXPECT_EQ(run(plus_app(with_daemon({"--listen", t, "--http-200-after", "600000"},
+                                     {"--ready", u, "--ready", "tcp:" + t, "--ready", health, "--ready-timeout", "3s"}),
+                         {"--exit", "5"})), 5);
+  std::string text = stderr_text();
+  EXPECT_NE(text.find("warning: " + u + " not bound after 3000ms (ready-timeout); starting the app anyway"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("warning: " + health + " not answering 200 (status 503) after 3000ms (ready-timeout)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("daemon ready: tcp:" + t + " listening"), std::string::npos) << text;
+  EXPECT_EQ(text.find("warning: tcp:"), std::string::npos) << text;
+  auto a = events(alog_);
+  ASSERT_TRUE(first(a, "start"));
+  EXPECT_GE(ms(first(a, "start")->ns - started_ns_), 3000);
+}
+
+TEST_F(Supervisor, BadProbesAreRefused) {
+  for (const char *bad : {"udp:", "tcp:127.0.0.1", "tcp:127.0.0.1:0", "tcp:127.0.0.1:70000", "tcp:127.0.0.1:8x",
+                          "ftp://127.0.0.1:21/", "http://127.0.0.1/", "http://example.com:80/", "tcp:db:5432",
+                          "http://127.0.0.1:80/a b", "http://127.0.0.1:80/a\r\nX: y", "127.0.0.1:2000", "",
+                          "https://127.0.0.1:443/"}) {
+    fs::remove(err_);
+    EXPECT_EQ(run({kInit, "--ready", bad, "--", kApp}), 2) << bad;
+    EXPECT_NE(stderr_text().find("--ready: bad probe '" + std::string(bad) + "'"), std::string::npos) << stderr_text();
+  }
+  std::ofstream(dir_ + "/init.conf") << "ready = tcp:127.0.0.1:4317\nready = tcp:nowhere:1\n";
+  EXPECT_EQ(run({kInit, "--config", dir_ + "/init.conf", "--", kApp}), 2);
+  EXPECT_NE(stderr_text().find(dir_ + "/init.conf:2: ready: bad probe 'tcp:nowhere:1'"), std::string::npos);
+  for (const char *good : {"udp:127.0.0.1:2000", "udp:[::1]:2000", "udp::2000", "tcp:0.0.0.0:2000",
+                           "tcp:localhost:2000", "http://127.0.0.1:13133", "http://[::1]:13133/health?x=1", "none"})
+    EXPECT_EQ(run({kInit, "-q", "--ready", good, "--", kApp}), 0) << good << ": " << stderr_text();
+}
+
+// The command line's --ready list replaces the file's (like daemon-arg), and
+// with any --ready the default ready-udp (127.0.0.1:2000) is not waited for.
+TEST_F(Supervisor, CommandLineProbesReplaceTheFilesAndTheDefault) {
+  int tcp = free_tcp_port();
+  std::string t = "127.0.0.1:" + std::to_string(tcp);
+  std::ofstream(dir_ + "/init.conf") << "ready = udp:127.0.0.1:" << free_udp_port() << "\nready-timeout = 60s\n";
+  auto argv = with_daemon({"--listen", t}, {"--config", dir_ + "/init.conf", "--ready", "tcp:" + t});
+  auto t0 = Clock::now();
+  EXPECT_EQ(run(plus_app(argv, {})), 0);
+  EXPECT_LT(Clock::now() - t0, 30s) << "waited for the file's probe";
+  EXPECT_NE(stderr_text().find("daemon ready: tcp:" + t + " listening"), std::string::npos);
+  EXPECT_EQ(stderr_text().find("warning"), std::string::npos) << stderr_text();
+  // ready-udp given explicitly is one more probe, as in images built before --ready.
+  fs::remove(err_);
+  int udp = free_udp_port();
+  std::string u = "127.0.0.1:" + std::to_string(udp);
+  EXPECT_EQ(run(plus_app(with_daemon({"--listen", t, "--bind", u, "--bind-delay", "300"},
+                                     {"--ready-udp", u, "--ready", "tcp:" + t, "--ready-timeout", "60s"}),
+                         {"--check-udp", std::to_string(udp)})), 0);
+  auto a = events(alog_);
+  ASSERT_TRUE(first(a, "udp_taken"));
+  EXPECT_EQ(first(a, "udp_taken")->value, 1) << "ready-udp was not waited for";
+  EXPECT_NE(stderr_text().find("daemon ready: " + u + " bound"), std::string::npos);
+}
+
+// The image's health check: the probes of init.conf, once, starting nothing.
+TEST_F(Supervisor, CheckExitsZeroOnlyWhenEveryProbeHolds) {
+  int udp = free_udp_port(), tcp = free_tcp_port();
+  std::string u = "127.0.0.1:" + std::to_string(udp), t = "127.0.0.1:" + std::to_string(tcp);
+  std::string conf = dir_ + "/init.conf";
+  std::ofstream(conf) << "daemon = " << kDaemon << "\ndaemon-arg = --log\ndaemon-arg = " << dlog_ << "\n"
+                      << "ready = udp:" << u << "\nready = tcp:" << t << "\nready = http://" << t << "/\n";
+  EXPECT_EQ(run({kInit, "--config", conf, "--check"}), 1);
+  EXPECT_EQ(stderr_text(), "xraybake-init: not ready: udp:" + u + " not bound\n");
+  EXPECT_FALSE(fs::exists(dlog_)) << "--check started the daemon";
+
+  std::string agent_log = dir_ + "/agent.log";
+  Background agent({kDaemon, "--log", agent_log, "--bind", u, "--listen", t, "--http-200-after", "5000"});
+  ASSERT_TRUE(wait_until([&] { return has_event(agent_log, "listening"); }));
+  fs::remove(err_);
+  int code = run({kInit, "--config", conf, "--check"});
+  if (!has_event(agent_log, "healthy")) {  // (a test thread starved for 5 s would see it healthy)
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(stderr_text(), "xraybake-init: not ready: http://" + t + "/ not answering 200 (status 503)\n");
+  }
+  EXPECT_TRUE(wait_until([&] { return run({kInit, "-q", "--config", conf, "--check"}) == 0; }, 30s)) << stderr_text();
+  EXPECT_FALSE(fs::exists(dlog_)) << "--check started the daemon";
+  EXPECT_EQ(run({kInit, "--config", conf, "--check", "--", kApp}), 2);
+  EXPECT_NE(stderr_text().find("--check starts nothing"), std::string::npos);
+  std::ofstream(conf, std::ios::app) << "check\n";
+  EXPECT_EQ(run({kInit, "--config", conf, "--check"}), 2);
+  EXPECT_NE(stderr_text().find("unknown key 'check'"), std::string::npos);
+}
+
+// RUN_IN_CONTAINER=True, GOMEMLIMIT=...: the daemon's environment, not the app's.
+TEST_F(Supervisor, DaemonEnvReachesOnlyTheDaemon) {
+  std::string dout = dir_ + "/daemon.out", aout = dir_ + "/app.out";
+  std::ofstream(dir_ + "/init.conf") << "daemon-env = XB_ONE=from file\ndaemon-env = XB_TWO=overridden\n";
+  EXPECT_EQ(run({kInit, "--config", dir_ + "/init.conf", "--daemon-env", "XB_TWO=a=b", "--daemon", "/bin/sh",
+                 "--daemon-arg", "-c", "--daemon-arg", "echo \"$XB_ONE|$XB_TWO\"; exec sleep 60", "--daemon-log", dout,
+                 "--ready-udp", "none", "--flush-grace", "300ms", "--", "/bin/sh", "-c",
+                 "echo \"${XB_ONE-unset}|${XB_TWO-unset}\" > " + aout}), 0);
+  EXPECT_EQ(slurp(dout), "from file|a=b\n");
+  EXPECT_EQ(slurp(aout), "unset|unset\n");
+  for (const char *bad : {"=x", "NOVALUE", ""}) {
+    EXPECT_EQ(run({kInit, "--daemon-env", bad, "--", kApp}), 2) << bad;
+    EXPECT_NE(stderr_text().find("--daemon-env: expected KEY=VALUE, got '" + std::string(bad) + "'"), std::string::npos);
+  }
 }
 
 TEST_F(Supervisor, NoWakeUpsWhileIdle) {
