@@ -614,8 +614,8 @@ static pid_t spawn(char **argv, int is_daemon, int *err) {
       if (setpgid(0, 0) < 0) child_fail(p[1], errno, 126);
       if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == our_group) {
         void (*ttou)(int) = signal(SIGTTOU, SIG_IGN);
-        if (tcsetpgrp(STDIN_FILENO, getpid()) < 0) child_fail(p[1], errno, 126);
-        signal(SIGTTOU, ttou);
+        if (ttou == SIG_ERR || tcsetpgrp(STDIN_FILENO, getpid()) < 0 || signal(SIGTTOU, ttou) == SIG_ERR)
+          child_fail(p[1], errno, 126);
       }
     }
     execvpe(argv[0], argv, is_daemon ? st.daemon_envp : environ);
