@@ -423,7 +423,9 @@ TEST_F(Supervisor, DaemonLogGetsTheDaemonsOutput) {
   std::string log = dir_ + "/daemon-out.log";
   EXPECT_EQ(run({kInit, "--daemon", "/bin/sh", "--daemon-arg", "-c", "--daemon-arg",
                  "echo hello-from-daemon; echo oops >&2; exec sleep 60", "--ready-udp", "none", "--flush-grace",
-                 "300ms", "--daemon-log", log, "--", kApp, "--sleep", "300"}), 0);
+                 "300ms", "--daemon-log", log, "--", "/bin/sh", "-c",
+                 // the app waits for the daemon's last line: a fixed sleep could stop the daemon before it
+                 "i=0; until grep -q oops " + log + " || [ $i -ge 600 ]; do sleep 0.05; i=$((i+1)); done"}), 0);
   EXPECT_EQ(slurp(log), "hello-from-daemon\noops\n");
   EXPECT_EQ(stderr_text().find("hello-from-daemon"), std::string::npos);
 }
@@ -806,7 +808,9 @@ TEST_F(Supervisor, DaemonEnvReachesOnlyTheDaemon) {
   EXPECT_EQ(run({kInit, "--config", dir_ + "/init.conf", "--daemon-env", "XB_TWO=a=b", "--daemon", "/bin/sh",
                  "--daemon-arg", "-c", "--daemon-arg", "echo \"$XB_ONE|$XB_TWO\"; exec sleep 60", "--daemon-log", dout,
                  "--ready-udp", "none", "--flush-grace", "300ms", "--", "/bin/sh", "-c",
-                 "echo \"${XB_ONE-unset}|${XB_TWO-unset}\" > " + aout}), 0);
+                 // the app waits for the daemon's line (it would stop the daemon before it ran)
+                 "i=0; while [ ! -s " + dout + " ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; " +
+                     "echo \"${XB_ONE-unset}|${XB_TWO-unset}\" > " + aout}), 0);
   EXPECT_EQ(slurp(dout), "from file|a=b\n");
   EXPECT_EQ(slurp(aout), "unset|unset\n");
   for (const char *bad : {"=x", "NOVALUE", ""}) {
