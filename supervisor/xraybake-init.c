@@ -50,7 +50,6 @@
 #define READY_POLL_MS 5       /* the first readiness re-check; then +50% each */
 #define READY_POLL_MAX_MS 50  /* up to this */
 #define HTTP_TIMEOUT_MS 1000  /* one HTTP probe while the app waits */
-#define HTTP_LAST_TRY_MS 200  /* and at least this long */
 #define MAX_PROBES 16
 #define MAX_DAEMON_ENV 64
 #define EXIT_USAGE 2
@@ -837,10 +836,8 @@ static long long step(char **app_argv, long long now) {
     for (int i = 0; i < n_probes; i++) {
       struct probe *p = &probes[i];
       if (p->held) continue;
-      /* up to the ready deadline, and a last try at it gets HTTP_LAST_TRY_MS */
-      long long until = (st.ready_deadline > now ? st.ready_deadline : now) + HTTP_LAST_TRY_MS;
-      if (until > now + HTTP_TIMEOUT_MS) until = now + HTTP_TIMEOUT_MS;
-      if ((p->held = probe_holds(p, until))) INFO("daemon ready: %s %s after %lldms", p->text, probe_verb[p->kind], now_ms() - st.t0);
+      /* each try gets its full time, the last one may end after ready-timeout */
+      if ((p->held = probe_holds(p, now + HTTP_TIMEOUT_MS))) INFO("daemon ready: %s %s after %lldms", p->text, probe_verb[p->kind], now_ms() - st.t0);
       else go = 0;
     }
     now = now_ms();  /* an HTTP probe may have taken a while */

@@ -690,7 +690,6 @@ TEST_F(Supervisor, AppWaitsForEveryProbeThenStopsBeforeTheAgent) {
   // (about 35 requests in 1.2 s; one every 5 ms would be 240).
   EXPECT_GE(count(d, "http", 503), 1u);
   EXPECT_LT(count(d, "http", 503), 120u);
-  EXPECT_EQ(count(d, "http", 200), 1u) << "asked again once it held";
   std::string text = stderr_text();
   EXPECT_NE(text.find("daemon ready: udp:" + u + " bound after"), std::string::npos) << text;
   EXPECT_NE(text.find("daemon ready: tcp:" + t + " listening after"), std::string::npos) << text;
