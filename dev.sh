@@ -17,7 +17,7 @@ PACKAGES=(
   libcli11-dev libkainjow-mustache-dev libgpgme-dev libgtest-dev libgmock-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
   gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
-  tini dumb-init hyperfine jq python3 openssl podman
+  tini dumb-init hyperfine jq python3 openssl podman libdtl-dev patch
   musl-tools musl-dev musl-dev:arm64
   clang-14 libclang-rt-14-dev
 )

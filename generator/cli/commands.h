@@ -12,5 +12,6 @@ void add_init(CLI::App& app, GlobalOptions& global);
 void add_validate(CLI::App& app, GlobalOptions& global);
 void add_fetch(CLI::App& app, GlobalOptions& global);
 void add_build(CLI::App& app, GlobalOptions& global);
+void add_migrate(CLI::App& app, GlobalOptions& global);
 
 }  // namespace xb::cli

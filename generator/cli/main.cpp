@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   cli::add_validate(app, global);
   cli::add_fetch(app, global);
   cli::add_build(app, global);
+  cli::add_migrate(app, global);
 
   app.parse_complete_callback([&] {
     log::set_level(quiet ? log::Level::quiet : verbose > 0 ? log::Level::verbose : log::Level::normal);
