@@ -55,19 +55,24 @@ registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, c
 void run_build(const BuildArgs& args, const GlobalOptions& global) {
   const auto started = std::chrono::steady_clock::now();
   Descriptor desc = load_descriptor(args.file);
-  for (const auto& w : desc.warnings) std::cerr << w.str() << "\n";
+  if (log::level() >= log::Level::normal)
+    for (const auto& w : desc.warnings) std::cerr << w.str() << "\n";
   if (args.push && (global.offline || args.text_only))
     fail_input(std::string("--push needs the OCI image and the network; it can not be used with ") +
                    (global.offline ? "--offline" : "--text-only"),
                "drop one of them");
   RenderOptions render;
   render.templates_dir = global.templates_dir;
-  StagingDir staging(args.out);
+  // Never over the descriptor's folder, the cache or the base (StagingDir refuses them).
+  BaseRef base_ref = parse_base(desc);
+  StagingDir staging(args.out, {desc.dir, global.cache_dir, base_ref.oci_layout ? base_ref.dir : ""});
+  log::verbose("staging the outputs in " + staging.path().string());
   // Steps that need the daemon .deb and the base image (fetch, layers, OCI
   // image, build.json) write into staging.path() here, before the text outputs.
   nlohmann::json image;  // build.json's summary for --json
   if (!args.text_only) {
     oci::BaseLayout base = registry::base_layout(desc, registry_options(args, global));
+    log::verbose("base image: the OCI layout " + base.dir.string() + (base.tag.empty() ? "" : ", tag " + base.tag));
     if (desc.service.command.empty()) render.base_command = oci::base_image_command(desc, base);
     FetchOptions fetch;
     fetch.cache_dir = global.cache_dir;
@@ -83,8 +88,10 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
               "set service.command to be explicit");
   write_text_outputs(desc, staging.path(), render);
   staging.commit();
+  log::verbose("renamed the staging directory onto " + staging.target().string());
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(args.out)) files.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(args.out))
+    if (e.path().filename() != kOutputMarker) files.push_back(e.path().filename().string());
   std::sort(files.begin(), files.end());
   std::optional<registry::PushResult> pushed;
   if (args.push) pushed = push_image(desc, args, global);
@@ -122,7 +129,10 @@ void add_build(CLI::App& app, GlobalOptions& global) {
                "docker-entrypoint.sh, cfg.yaml, ecs-task-definition.json, layers/*.tar.gz, the OCI image "
                "layout oci/ and build.json");
   cmd->footer(
-      "OUT is replaced as a whole, only once every output is written.\n\n"
+      "OUT is replaced as a whole, only once every output is written, and only when it is new, empty\n"
+      "or an earlier xraybake output (it holds build.json or .xraybake-output); never the current\n"
+      "directory, $HOME, the descriptor's directory, the cache or a parent of one. An interrupted\n"
+      "build (Ctrl-C, SIGTERM) removes its staging directory.\n\n"
       "Examples:\n"
       "  xraybake build                         # ./xraybake.yaml into ./out\n"
       "  xraybake build services/orders/xraybake.yaml -o build/orders\n"

@@ -1,16 +1,26 @@
 #include "util/fs.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/log.h"
 
 namespace xb {
 
@@ -71,23 +81,271 @@ static std::string random_suffix() {
   return ss.str();
 }
 
-StagingDir::StagingDir(fs::path target) : target_(std::move(target)) {
+namespace {
+
+constexpr std::string_view kMarkerText =
+    "This directory is an output of xraybake build: the next build into it replaces it as a whole.\n";
+
+// ---- Staging directories to remove when a signal ends the process ----
+
+struct LiveDirs {
+  std::mutex mutex;
+  std::vector<fs::path> dirs;
+};
+LiveDirs& live_dirs() {
+  static auto* live = new LiveDirs;  // never destroyed: the signal thread may use it during exit
+  return *live;
+}
+void forget_live(const fs::path& dir) {
+  auto& live = live_dirs();
+  std::lock_guard<std::mutex> lock(live.mutex);
+  live.dirs.erase(std::remove(live.dirs.begin(), live.dirs.end(), dir), live.dirs.end());
+}
+
+int g_signal_pipe = -1;  // write end; the handler only writes the signal number into it
+
+extern "C" void on_interrupt(int sig) {
+  int saved = errno;
+  unsigned char c = static_cast<unsigned char>(sig);
+  [[maybe_unused]] ssize_t n = ::write(g_signal_pipe, &c, 1);
+  errno = saved;
+}
+
+// remove_all, again while a writer still adds files (it is about to die).
+void remove_tree(const fs::path& dir) {
+  std::error_code ec;
+  for (int i = 0; i < 100 && fs::exists(fs::symlink_status(dir, ec)); ++i) fs::remove_all(dir, ec);
+}
+
+// Waits for a signal, removes every live staging directory, then dies of that
+// signal (as a shell expects of an interrupted command), or exits 128+N where
+// it can not (PID 1 of a container ignores it).
+void cleanup_thread(int fd) {
+  unsigned char c = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, &c, 1);
+    if (n == 1) break;
+    if (n < 0 && errno == EINTR) continue;
+    return;
+  }
+  auto& live = live_dirs();
+  live.mutex.lock();  // never unlocked: no staging directory is made or committed after this
+  for (const auto& d : live.dirs) remove_tree(d);
+  ::signal(c, SIG_DFL);
+  ::raise(c);
+  ::_exit(128 + c);
+}
+
+void install_interrupt_cleanup() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;
+    g_signal_pipe = fds[1];
+    std::thread(cleanup_thread, fds[0]).detach();
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction old {};
+      ::sigaction(sig, nullptr, &old);
+      if (old.sa_handler == SIG_IGN) continue;  // nohup, a background job: keep ignoring it
+      struct sigaction sa {};
+      sa.sa_handler = on_interrupt;
+      sa.sa_flags = SA_RESTART;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(sig, &sa, nullptr);
+    }
+  });
+}
+
+// ---- Which directories a commit may replace ----
+
+// Absolute, symbolic links resolved as far as the path exists, no trailing "/".
+fs::path resolved(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  if (ec) abs = p;
+  fs::path out = fs::weakly_canonical(abs, ec);
+  if (ec) out = abs.lexically_normal();
+  if (!out.has_filename() && out.has_relative_path()) out = out.parent_path();
+  return out;
+}
+
+// DIR is P or one of P's parents.
+bool same_or_parent(const fs::path& dir, const fs::path& p) {
+  auto q = p.begin();
+  for (auto d = dir.begin(); d != dir.end(); ++d, ++q)
+    if (q == p.end() || *d != *q) return false;
+  return true;
+}
+
+const std::string kChooseAnother = "choose a new or empty output directory (build -o DIR)";
+
+// TARGET (resolved) is none of the directories a build must never replace.
+void check_location(const fs::path& target, const std::vector<fs::path>& keep) {
+  if (target == target.root_path())
+    fail_input("refusing to replace " + target.string() + " with the build's output", kChooseAnother);
+  auto refuse_parent = [&](const fs::path& dir, const std::string& what) {
+    if (!same_or_parent(target, dir)) return;
+    fail_input("refusing to replace " + target.string() + " with the build's output: it is " +
+                   (target == dir ? what : "a parent of " + what + " (" + dir.string() + ")"),
+               kChooseAnother + ", e.g. " + (dir / "out").string());
+  };
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec) refuse_parent(resolved(cwd), "the current directory");
+  if (const char* home = std::getenv("HOME"); home && *home) refuse_parent(resolved(home), "your home directory");
+  for (const auto& k : keep)
+    if (!k.empty()) refuse_parent(resolved(k), k.string() + ", which the build reads");
+}
+
+bool is_regular_no_follow(const fs::path& p) {
+  std::error_code ec;
+  return fs::symlink_status(p, ec).type() == fs::file_type::regular;
+}
+
+// DIR holds the marker, or the build.json of an xraybake from before the marker.
+bool is_earlier_output(const fs::path& dir) {
+  std::error_code ec;
+  if (is_regular_no_follow(dir / kOutputMarker) && fs::file_size(dir / kOutputMarker, ec) == kMarkerText.size())
+    return read_file(dir / kOutputMarker) == kMarkerText;
+  fs::path report = dir / "build.json";
+  if (!is_regular_no_follow(report) || fs::file_size(report, ec) > (64u << 20) || ec) return false;
+  auto j = nlohmann::json::parse(read_file(report), nullptr, false);
+  return j.is_object() && j.contains("xraybake_version");
+}
+
+// TARGET (resolved) does not exist, is empty or is an earlier output.
+void check_contents(const fs::path& target) {
+  std::error_code ec;
+  auto st = fs::symlink_status(target, ec);
+  if (st.type() == fs::file_type::not_found) return;
+  if (st.type() == fs::file_type::symlink)
+    fail_input(target.string() + " is a symbolic link to nothing; refusing to replace it with the build's output",
+               kChooseAnother + ", or remove the link yourself");
+  if (st.type() != fs::file_type::directory)
+    fail_input(target.string() + " is a file, not a directory; refusing to replace it with the build's output",
+               kChooseAnother + ", or remove " + target.string() + " yourself");
+  fs::directory_iterator it(target, ec);
+  if (ec) fail_runtime("cannot list " + target.string() + ": " + ec.message(), kChooseAnother);
+  if (it == fs::directory_iterator() || is_earlier_output(target)) return;
+  fail_input(target.string() + " is not empty and not an earlier xraybake output (it has no build.json): the build "
+                 "replaces its output directory as a whole, which would delete what is there",
+             kChooseAnother + ", or remove " + target.string() + " yourself if nothing in it is needed");
+}
+
+// ---- Locks ----
+
+// flock() on a directory, held while the object lives; none when it can't be opened.
+class DirLock {
+ public:
+  explicit DirLock(const fs::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~DirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// Nobody holds the lock of staging directory DIR: the build that made it is gone.
+bool abandoned(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);
+  return free;
+}
+
+bool is_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// What dead builds left beside TARGET (the caller holds the parent's lock, so
+// no live build is between its two renames): a commit killed between them is
+// finished (its staging directory is complete) or rolled back, stale staging
+// and moved-aside directories are removed.
+void repair(const fs::path& target) {
+  const std::string prefix = "." + target.filename().string() + ".";
+  std::map<std::string, fs::path> partial, old;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(target.parent_path(), ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string_view rest = std::string_view(name).substr(prefix.size());
+    if (rest.starts_with("partial-") && is_hex(rest.substr(8))) partial[std::string(rest.substr(8))] = e.path();
+    if (rest.starts_with("old-") && is_hex(rest.substr(4))) old[std::string(rest.substr(4))] = e.path();
+  }
+  if (!fs::exists(fs::symlink_status(target, ec))) {
+    for (const auto& [suffix, aside] : old) {
+      auto staged = partial.find(suffix);
+      if (staged != partial.end() && abandoned(staged->second) && !::rename(staged->second.c_str(), target.c_str())) {
+        log::warn(target.string() + ": finished the commit of a build that was killed during it");
+        partial.erase(staged);
+        break;
+      }
+      if (!::rename(aside.c_str(), target.c_str())) {
+        log::warn(target.string() + ": restored the output that a killed build had moved aside");
+        old.erase(suffix);
+        break;
+      }
+    }
+  }
+  for (const auto& [suffix, aside] : old) remove_tree(aside);
+  for (const auto& [suffix, staged] : partial)
+    if (abandoned(staged)) remove_tree(staged);
+}
+
+}  // namespace
+
+StagingDir::StagingDir(fs::path target, std::vector<fs::path> keep)
+    : target_(resolved(target)), keep_(std::move(keep)) {
+  check_location(target_, keep_);
   fs::path parent = target_.parent_path();
-  if (parent.empty()) parent = ".";
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) fail_runtime("cannot create " + parent.string() + ": " + ec.message());
-  path_ = parent / ("." + target_.filename().string() + ".partial-" + random_suffix());
+  install_interrupt_cleanup();
+  DirLock parent_lock(parent);
+  repair(target_);
+  check_contents(target_);
+  suffix_ = random_suffix();
+  path_ = parent / ("." + target_.filename().string() + ".partial-" + suffix_);
+  {
+    auto& live = live_dirs();
+    std::lock_guard<std::mutex> lock(live.mutex);
+    live.dirs.push_back(path_);
+  }
   fs::create_directory(path_, ec);
-  if (ec) fail_runtime("cannot create " + path_.string() + ": " + ec.message());
-}
-
-StagingDir::~StagingDir() {
-  if (!committed_) {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
+  if (!ec) {
+    lock_fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) ec = std::error_code(errno, std::generic_category());
+  }
+  if (ec) {
+    abandon();
+    fail_runtime("cannot create " + path_.string() + ": " + ec.message());
+  }
+  try {
+    write_file(path_ / kOutputMarker, kMarkerText);
+  } catch (...) {
+    abandon();
+    throw;
   }
 }
+
+void StagingDir::abandon() {
+  if (!committed_) {
+    remove_tree(path_);
+    forget_live(path_);
+  }
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+  lock_fd_ = -1;
+}
+
+StagingDir::~StagingDir() { abandon(); }
 
 // One syncfs() instead of an fsync() per output file: the outputs are only
 // published by the rename below, so they need to be durable only then.
@@ -103,22 +361,48 @@ static void sync_file_system(const fs::path& dir) {
   ::close(fd);
 }
 
+// Test hook: XRAYBAKE_TEST_PAUSE_COMMIT=1 stops the commit between its two
+// renames, after a line on stderr, until the process is killed.
+static void pause_for_test() {
+  const char* pause = std::getenv("XRAYBAKE_TEST_PAUSE_COMMIT");
+  if (!pause || std::strcmp(pause, "1") != 0) return;
+  std::fputs("xraybake: test hook: paused between the two renames of the commit\n", stderr);
+  std::fflush(stderr);
+  for (;;) ::pause();
+}
+
 void StagingDir::commit() {
   sync_file_system(path_);
-  std::error_code ec;
+  fs::path parent = target_.parent_path();
   fs::path old;
-  if (fs::exists(fs::symlink_status(target_))) {
-    old = target_.parent_path() / ("." + target_.filename().string() + ".old-" + random_suffix());
-    fs::rename(target_, old, ec);
-    if (ec) fail_runtime("cannot move aside " + target_.string() + ": " + ec.message());
+  {
+    DirLock parent_lock(parent);
+    // Again: something may have been put there while the build ran.
+    check_location(target_, keep_);
+    check_contents(target_);
+    auto& live = live_dirs();
+    std::lock_guard<std::mutex> lock(live.mutex);  // a signal waits for both renames
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(target_, ec))) {
+      old = parent / ("." + target_.filename().string() + ".old-" + suffix_);
+      if (::rename(target_.c_str(), old.c_str()) != 0) check(false, "cannot move aside", target_);
+      live.dirs.push_back(old);
+      pause_for_test();
+    }
+    if (::rename(path_.c_str(), target_.c_str()) != 0) {
+      int e = errno;
+      if (!old.empty() && ::rename(old.c_str(), target_.c_str()) == 0)
+        live.dirs.erase(std::remove(live.dirs.begin(), live.dirs.end(), old), live.dirs.end());
+      errno = e;
+      check(false, "cannot rename " + path_.string() + " to", target_);
+    }
+    live.dirs.erase(std::remove(live.dirs.begin(), live.dirs.end(), path_), live.dirs.end());
+    committed_ = true;
   }
-  fs::rename(path_, target_, ec);
-  if (ec) {
-    if (!old.empty()) fs::rename(old, target_, ec);
-    fail_runtime("cannot rename " + path_.string() + " to " + target_.string() + ": " + ec.message());
+  if (!old.empty()) {
+    remove_tree(old);
+    forget_live(old);
   }
-  committed_ = true;
-  if (!old.empty()) fs::remove_all(old, ec);
 }
 
 }  // namespace xb

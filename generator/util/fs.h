@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xb {
 
@@ -20,24 +21,50 @@ void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mo
 // nobody reads before commit() makes them all durable with one sync.
 void write_file(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644));
 
+// The file StagingDir puts at the top of every output it commits, so a later
+// build knows the directory is its own to replace. Fixed content.
+inline constexpr std::string_view kOutputMarker = ".xraybake-output";
+
 // A directory created beside `target` (same file system, so a rename is
-// atomic) and removed on destruction unless commit() renamed it onto target.
+// atomic), removed on destruction, on SIGINT, SIGTERM or SIGHUP (the process
+// then dies of that signal: exit 130, 143, 129) unless commit() renamed it
+// onto target.
+//
+// Target is never someone's data: it may be replaced only when it does not
+// exist, is an empty directory, or is an earlier output (it holds
+// kOutputMarker, or a build.json written by xraybake, from before the marker).
+// It may never be `/`, $HOME, the current directory, any of `keep` (the
+// descriptor's directory, the cache, ...) or a parent of one of them. The
+// constructor checks this (and commit() again) and throws xb::Error
+// (bad_input) saying what to do.
+//
+// A build killed between the two renames of commit() leaves the old target
+// moved aside as .NAME.old-X beside the complete .NAME.partial-X: the next
+// StagingDir for that target finishes that commit; stale staging directories
+// of dead builds are removed (a live build's is locked, and kept).
 class StagingDir {
  public:
-  explicit StagingDir(fs::path target);
+  explicit StagingDir(fs::path target, std::vector<fs::path> keep = {});
   ~StagingDir();
   StagingDir(const StagingDir&) = delete;
   StagingDir& operator=(const StagingDir&) = delete;
 
   const fs::path& path() const { return path_; }
+  // The target, absolute, with symbolic links resolved (what commit() replaces).
+  const fs::path& target() const { return target_; }
   // Syncs the file system once (every file written into the staging dir,
   // however it was written), then replaces `target` (an older output is
   // moved aside, then removed).
   void commit();
 
  private:
+  void abandon();  // removes the staging directory unless committed, drops its lock
+
   fs::path target_;
+  std::vector<fs::path> keep_;
   fs::path path_;
+  std::string suffix_;
+  int lock_fd_ = -1;  // flock()ed while the staging directory is ours
   bool committed_ = false;
 };
 

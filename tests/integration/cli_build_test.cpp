@@ -89,6 +89,7 @@ TEST(CliBuild, CommandArgumentsComeOutIntact) {
 TEST(CliBuild, ReplacesOutWholeAndLeavesNothingOnFailure) {
   TempDir dir;
   spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"oci:app\", command: [x]}\n");
+  ASSERT_EQ(xraybake({"build", "--text-only"}, dir.path().string()).exit_code, 0);
   spit(dir / "out/stale.txt", "from an older build");
   auto r = xraybake({"build", "--text-only"}, dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
