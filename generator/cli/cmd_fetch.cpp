@@ -9,6 +9,7 @@
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
 #include "fetch/lockfile.h"
+#include "util/log.h"
 
 namespace xb::cli {
 
@@ -42,6 +43,7 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
     options.offline = global.offline;
     options.locked = global.locked;
     options.ca_bundle = global.ca_bundle;
+    log::verbose("cache " + options.cache_dir + ", lock file " + lockfile_path(desc.path).string());
     std::vector<FetchedDeb> debs = fetch_all(desc, options);
     if (!global.json) return;
     nlohmann::ordered_json out;

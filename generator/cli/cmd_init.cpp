@@ -49,8 +49,10 @@ void run_init(const InitArgs& args, const GlobalOptions& global) {
   RenderOptions options;
   options.templates_dir = global.templates_dir;
   std::string text = render_starter(name, args.base, options);
+  Descriptor starter;
   try {
-    parse_descriptor(text, file.string());
+    starter = parse_descriptor(text, file.string());
+    log::verbose("rendered the starter for " + name + " (base " + args.base + "); it passes the descriptor's checks");
   } catch (const Error& e) {
     fail_input("the starter descriptor would not validate:\n" + std::string(e.what()), "check --name and --base");
   }
@@ -63,6 +65,11 @@ void run_init(const InitArgs& args, const GlobalOptions& global) {
     return;
   }
   log::info("wrote " + file.string());
+  BaseRef base = parse_base(starter);
+  std::error_code exists_ec;
+  if (base.oci_layout && !fs::exists(fs::path(base.dir) / "index.json", exists_ec))
+    log::info("next: put your app's image at " + base.dir + " as an OCI layout (e.g. skopeo copy docker://IMAGE oci:" +
+              base.dir + ":" + (base.tag.empty() ? "latest" : base.tag) + "), or change service.base");
   log::info("next: edit it, then run xraybake validate " + file.string() + " and xraybake build " + file.string());
 }
 
@@ -71,7 +78,7 @@ void run_init(const InitArgs& args, const GlobalOptions& global) {
 void add_init(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("init", "Write a commented starter DIR/xraybake.yaml (never overwrites without --force)");
   cmd->footer(
-      "The starter passes xraybake validate as is; every key is listed with its default.\n\n"
+      "The starter passes xraybake validate once its base exists; every key is listed with its default.\n\n"
       "Examples:\n"
       "  xraybake init                                   # ./xraybake.yaml, named after the directory\n"
       "  xraybake init services/orders --name orders-api --base oci:build/app-oci:latest\n"

@@ -3,19 +3,95 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "descriptor/suggest.h"
 #include "util/error.h"
 #include "util/log.h"
 
+namespace {
+
+using namespace xb;
+
 // CLI11 appends a validator's name to the type in --help ("FILE:FILE"); the
 // type name alone says it.
-static CLI::Validator quiet_validator(CLI::Validator v) { return v.description(""); }
+CLI::Validator quiet_validator(CLI::Validator v) { return v.description(""); }
+
+// The top-level flags, for the help of every subcommand (they may come before
+// or after it).
+std::string common_flags_help(CLI::App& app) {
+  std::string out = "Common flags (before or after the command):\n";
+  for (const CLI::Option* opt : app.get_options()) {
+    std::string name = opt->get_name(false, true);
+    if (name.empty() || name == "-h,--help") continue;
+    if (opt->get_items_expected_max() > 0) name += " " + opt->get_type_name();
+    std::string line = "  " + name;
+    line += line.size() < 30 ? std::string(30 - line.size(), ' ') : "\n" + std::string(30, ' ');
+    out += line + opt->get_description() + "\n";
+  }
+  return out;
+}
+
+// The first word of ARGV that is neither a flag nor a flag's value: the
+// subcommand the user meant, or nullopt.
+std::optional<std::string> command_word(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") return std::nullopt;
+    if (a.empty() || a[0] != '-') return a;
+    if (a.find('=') != std::string::npos) continue;
+    const CLI::Option* opt = app.get_option_no_throw(a);
+    if (opt && opt->get_items_expected_max() > 0) ++i;  // its value
+  }
+  return std::nullopt;
+}
+
+// `xraybake biuld`: exit 2 with the nearest command.
+std::optional<Error> unknown_command(CLI::App& app, int argc, char** argv) {
+  auto word = command_word(app, argc, argv);
+  if (!word) return std::nullopt;
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_name() == *word) return std::nullopt;
+    names.push_back(sub->get_name());
+  }
+  auto near = nearest(*word, names);
+  return Error(ExitCode::bad_input,
+               "unknown command \"" + *word + "\"" + (near ? " (did you mean " + *near + "?)" : ""),
+               "the commands are " + [&] {
+                 std::string list;
+                 for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+                 return list;
+               }() + "; xraybake --help says what each does");
+}
+
+// --json anywhere before "--" (the flag may not be parsed yet when parsing failed).
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+    if (std::strcmp(argv[i], "--json") == 0) return true;
+  return false;
+}
+
+// An error on stderr (every diagnostic, then the hint) and, with --json, as
+// {"error": ...} on stdout; returns the exit status.
+int report(const Error& e, bool json) {
+  if (!e.diagnostics().empty()) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+  } else {
+    log::error(e.what());
+  }
+  if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+  if (json) std::cout << cli::error_json(e).dump(2) << "\n";
+  return static_cast<int>(e.code());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace xb;
   cli::GlobalOptions global;
   CLI::App app{
       "xraybake turns one YAML service descriptor into a single-container OCI image that runs\n"
@@ -39,9 +115,11 @@ int main(int argc, char** argv) {
       ->envname("XRAYBAKE_CACHE_DIR");
   app.add_flag("--offline", global.offline, "Use only the cache; never touch the network");
   app.add_flag("--locked", global.locked, "Refuse anything that does not match xraybake.lock");
-  app.add_flag("--json", global.json, "Print a machine-readable result on stdout");
+  app.add_flag("--json", global.json,
+               "Print a machine-readable result on stdout; on failure {\"error\": {\"message\", \"hint\", "
+               "\"exit_code\", \"diagnostics\"}}");
   app.add_flag("-q,--quiet", quiet, "Print errors only");
-  app.add_flag("-v,--verbose", verbose, "Say more about each step");
+  app.add_flag("-v,--verbose", verbose, "Also print debug lines: what each step reads, writes and decides");
   app.add_option("--ca-bundle", global.ca_bundle,
                  "PEM file of CA certificates to trust for https, for the daemon download and registries "
                  "(default: XRAYBAKE_CA_BUNDLE, else the system's; verification is never turned off)")
@@ -58,28 +136,37 @@ int main(int argc, char** argv) {
   cli::add_build(app, global);
   cli::add_migrate(app, global);
 
+  const std::string common = common_flags_help(app);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    sub->footer(sub->get_footer().empty() ? common : common + "\n" + sub->get_footer());
+
   app.parse_complete_callback([&] {
     log::set_level(quiet ? log::Level::quiet : verbose > 0 ? log::Level::verbose : log::Level::normal);
     global.cache_dir = cache_dir.empty() ? cli::default_cache_dir() : cache_dir;
+    log::verbose(std::string("xraybake ") + XRAYBAKE_VERSION + ", cache " + global.cache_dir +
+                 (global.offline ? ", offline" : "") + (global.locked ? ", locked" : ""));
   });
 
+  const bool json = wants_json(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    // CLI11 uses its own codes; the contract says bad flags are exit 2.
-    return rc == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
-  } catch (const Error& e) {
-    if (!e.diagnostics().empty()) {
-      for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (auto unknown = unknown_command(app, argc, argv)) return report(*unknown, json);
+    if (!json) {
+      app.exit(e);
     } else {
-      log::error(e.what());
+      std::cerr << "error: " << e.what() << "\n";
+      std::cout << cli::error_json(Error(ExitCode::bad_input, e.what(), "see xraybake --help")).dump(2) << "\n";
     }
-    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
-    return static_cast<int>(e.code());
+    // CLI11 uses its own codes; the contract says bad flags are exit 2.
+    return static_cast<int>(ExitCode::bad_input);
+  } catch (const cli::Reported& r) {
+    return static_cast<int>(r.code);
+  } catch (const Error& e) {
+    return report(e, json);
   } catch (const std::exception& e) {
-    log::error(e.what());
-    return static_cast<int>(ExitCode::runtime);
+    return report(Error(ExitCode::runtime, e.what()), json);
   }
   return 0;
 }

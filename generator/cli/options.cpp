@@ -10,4 +10,18 @@ std::string default_cache_dir() {
   return ".xraybake-cache";
 }
 
+nlohmann::ordered_json diagnostic_json(const Diagnostic& d) {
+  return {{"file", d.file}, {"line", d.line}, {"column", d.column}, {"message", d.message}};
+}
+
+nlohmann::ordered_json error_json(const Error& e) {
+  nlohmann::ordered_json diagnostics = nlohmann::ordered_json::array();
+  for (const auto& d : e.diagnostics()) diagnostics.push_back(diagnostic_json(d));
+  return {{"error",
+           {{"message", e.what()},
+            {"hint", e.hint()},
+            {"exit_code", static_cast<int>(e.code())},
+            {"diagnostics", diagnostics}}}};
+}
+
 }  // namespace xb::cli

@@ -1,7 +1,12 @@
-// Flags shared by every subcommand (design.md, "Common flags").
+// Flags shared by every subcommand (design.md, "Common flags"), and what
+// --json prints on a failure.
 #pragma once
 
 #include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
 
 namespace xb::cli {
 
@@ -16,5 +21,17 @@ struct GlobalOptions {
 
 // $XDG_CACHE_HOME/xraybake, else ~/.cache/xraybake.
 std::string default_cache_dir();
+
+// {"file", "line", "column", "message"}.
+nlohmann::ordered_json diagnostic_json(const Diagnostic& d);
+// {"error": {"message", "hint", "exit_code", "diagnostics": [...]}}: what --json
+// prints on stdout when a command fails (besides the message on stderr).
+nlohmann::ordered_json error_json(const Error& e);
+
+// Thrown by a subcommand that has already printed its failure (stderr, and its
+// --json document): main() only exits with CODE.
+struct Reported {
+  ExitCode code;
+};
 
 }  // namespace xb::cli

@@ -159,6 +159,9 @@ TEST(ImageNames, Grammar) {
   EXPECT_TRUE(valid_image_reference("debian:12"));
   EXPECT_FALSE(valid_image_reference("Debian:12"));
   EXPECT_FALSE(valid_image_tag_ref("a:b@sha256:" + std::string(64, 'f')));
+  // A tag without a name, or a version where the name belongs.
+  for (auto bad : {":1.2", "1.2", "1.4.2:latest", "2"}) EXPECT_FALSE(valid_image_tag_ref(bad)) << bad;
+  for (auto ok : {"api:1.2", "10.0.0.1:5000/app:1.2", "app2:3"}) EXPECT_TRUE(valid_image_tag_ref(ok)) << ok;
 }
 
 }  // namespace

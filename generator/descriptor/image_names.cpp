@@ -19,7 +19,10 @@ bool valid_image_name(std::string_view name) {
 
 bool valid_image_tag_ref(std::string_view ref) {
   static const std::regex re(kRepository + kTag);
-  return ref.size() <= 255 && std::regex_match(ref.begin(), ref.end(), re);
+  // "1.2" is the grammar's name of a repository, but meant as a tag without one.
+  static const std::regex version_only("[0-9]+(?:\\.[0-9]+)*(?::[^/]*)?");
+  return ref.size() <= 255 && std::regex_match(ref.begin(), ref.end(), re) &&
+         !std::regex_match(ref.begin(), ref.end(), version_only);
 }
 
 bool valid_image_reference(std::string_view ref) {

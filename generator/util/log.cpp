@@ -33,7 +33,9 @@ void info(std::string_view m) {
 void verbose(std::string_view m) {
   if (g_level >= Level::verbose) emit("", m);
 }
-void warn(std::string_view m) { emit("warning: ", m); }
+void warn(std::string_view m) {
+  if (g_level >= Level::normal) emit("warning: ", m);
+}
 void error(std::string_view m) { emit("error: ", m); }
 
 }  // namespace xb::log

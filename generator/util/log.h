@@ -1,5 +1,6 @@
 // Console output: errors and warnings on stderr, progress only on a terminal,
-// one plain line per step otherwise (CI), nothing but errors with --quiet.
+// one plain line per step otherwise (CI), nothing but errors with --quiet,
+// debug lines too with --verbose.
 #pragma once
 
 #include <string_view>
@@ -16,7 +17,7 @@ bool interactive();
 
 void info(std::string_view message);     // normal and verbose
 void verbose(std::string_view message);  // verbose only
-void warn(std::string_view message);     // always, "warning: " prefixed
+void warn(std::string_view message);     // normal and verbose, "warning: " prefixed
 void error(std::string_view message);    // always, "error: " prefixed
 
 }  // namespace xb::log

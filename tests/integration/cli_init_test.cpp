@@ -2,12 +2,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "fixtures/fixtures.h"
 #include "integration/cli_helpers.h"
 #include "support/temp_dir.h"
 
 namespace xb::test {
 namespace {
 
+namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 TEST(CliInit, WritesAStarterThatValidates) {
@@ -20,7 +24,20 @@ TEST(CliInit, WritesAStarterThatValidates) {
   EXPECT_THAT(text, HasSubstr("base: \"oci:../images/app-oci:1.0\""));
   EXPECT_THAT(text, HasSubstr("relative to this file's directory"));
   EXPECT_THAT(text, HasSubstr("# stop_timeout: 30s"));
+  // Its base is not there yet: init says what to do, validate says it is missing.
+  EXPECT_THAT(r.err, HasSubstr("next: put your app's image at " + (fs::canonical(dir.path()) / "images/app-oci").string() +
+                               " as an OCI layout (e.g. skopeo copy docker://IMAGE oci:"));
   auto v = xraybake({"validate", "svc/xraybake.yaml"}, dir.path().string());
+  EXPECT_EQ(v.exit_code, 2);
+  EXPECT_THAT(v.err, HasSubstr("service.base: base image"));
+  // With the base there (tagged 1.0), the starter validates as is.
+  fs::create_directories(dir / "images/app-oci");
+  fs::copy(fixtures::base_oci(), dir / "images/app-oci", fs::copy_options::recursive);
+  auto index = nlohmann::json::parse(slurp(dir / "images/app-oci/index.json"));
+  index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] = "1.0";
+  fs::remove(dir / "images/app-oci/index.json");
+  spit(dir / "images/app-oci/index.json", index.dump());
+  v = xraybake({"validate", "svc/xraybake.yaml"}, dir.path().string());
   EXPECT_EQ(v.exit_code, 0) << v.err;
 }
 
@@ -29,7 +46,10 @@ TEST(CliInit, NamesTheServiceAfterItsDirectory) {
   auto r = xraybake({"init", "Payments_API"}, dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(slurp(dir / "Payments_API/xraybake.yaml"), HasSubstr("name: \"payments-api\""));
-  EXPECT_EQ(xraybake({"validate", "Payments_API/xraybake.yaml"}, dir.path().string()).exit_code, 0);
+  fs::create_directories(dir / "Payments_API/build");
+  fs::create_directory_symlink(fixtures::base_oci(), dir / "Payments_API/build/app-oci");
+  auto v = xraybake({"validate", "Payments_API/xraybake.yaml"}, dir.path().string());
+  EXPECT_EQ(v.exit_code, 0) << v.err;
 }
 
 TEST(CliInit, RefusesToOverwriteWithoutForce) {

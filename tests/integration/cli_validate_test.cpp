@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fixtures/fixtures.h"
 #include "integration/cli_helpers.h"
 #include "support/temp_dir.h"
 
 namespace xb::test {
 namespace {
 
+namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 const char* kBroken =
@@ -20,9 +22,11 @@ const char* kBroken =
     "xray:\n"
     "  config: {Regoin: us-east-1}\n";
 
+const char* kValid = "apiVersion: xraybake/v1\nservice: {name: api, base: \"registry.example.com/app:1\"}\n";
+
 TEST(CliValidate, AcceptsAValidDescriptorFromTheCurrentDirectory) {
   TempDir dir;
-  spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"oci:app\"}\n");
+  spit(dir / "xraybake.yaml", kValid);
   auto r = xraybake({"validate"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "xraybake.yaml: OK (api, 1 platform, daemon 3.x)\n");
@@ -53,10 +57,13 @@ TEST(CliValidate, JsonListsTheErrors) {
   ASSERT_EQ(j["errors"].size(), 3u);
   EXPECT_EQ(j["errors"][1]["line"], 5);
   EXPECT_EQ(j["errors"][1]["column"], 17);
-  spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"oci:app\"}\n");
+  EXPECT_EQ(j["error"]["exit_code"], 2);
+  EXPECT_EQ(j["error"]["diagnostics"], j["errors"]);
+  spit(dir / "xraybake.yaml", kValid);
   r = xraybake({"--json", "validate"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 0);
   j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j.contains("error"));
   EXPECT_EQ(j["valid"], true);
   EXPECT_EQ(j["tag"], "api:latest");
 }
@@ -81,10 +88,70 @@ TEST(CliValidate, EveryExampleValidates) {
   auto names = example_names();
   for (auto want : {"quickstart", "dotnet-api", "node-api", "python-worker", "java-service"})
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  TempDir dir;
   for (const auto& name : names) {
-    auto r = xraybake({"validate", std::string(XB_SOURCE_DIR) + "/examples/" + name + "/xraybake.yaml"});
+    // A copy beside a base image, for the examples whose local base run.sh writes.
+    fs::path copy = dir / name / "xraybake.yaml";
+    spit(copy, slurp(std::string(XB_SOURCE_DIR) + "/examples/" + name + "/xraybake.yaml"));
+    fs::create_directory_symlink(fixtures::base_oci(), dir / name / "base-oci");
+    auto r = xraybake({"validate", copy.string()});
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
   }
+}
+
+TEST(CliValidate, SeveralFilesAndStandardInputAllReported) {
+  TempDir dir;
+  spit(dir / "good.yaml", kValid);
+  spit(dir / "broken.yaml", kBroken);
+  spit(dir / "typo.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"registry.example.com/a\", nmae: x}\n");
+  auto r = run_command({"sh", "-c", "exec \"$0\" validate good.yaml - typo.yaml < broken.yaml", XB_XRAYBAKE_BIN},
+                       {}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "good.yaml: OK (api, 1 platform, daemon 3.x)\n");
+  EXPECT_THAT(r.err, HasSubstr("<stdin>:3:9: service.name: \"Orders\" is not a valid image name"));
+  EXPECT_THAT(r.err, HasSubstr("<stdin>:7:12: unknown key \"Regoin\""));
+  EXPECT_THAT(r.err, HasSubstr("typo.yaml:2:"));
+  EXPECT_THAT(r.err, HasSubstr("did you mean \"name\"?"));
+
+  r = run_command({"sh", "-c", "exec \"$0\" --json validate good.yaml - typo.yaml < broken.yaml", XB_XRAYBAKE_BIN},
+                  {}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["valid"], false);
+  ASSERT_EQ(j["files"].size(), 3u);
+  EXPECT_EQ(j["files"][0]["valid"], true);
+  EXPECT_EQ(j["files"][1]["file"], "<stdin>");
+  EXPECT_EQ(j["files"][1]["errors"].size(), 3u);
+  EXPECT_EQ(j["error"]["message"], "2 of 3 descriptors have problems");
+  EXPECT_EQ(j["error"]["diagnostics"].size(), 4u);
+
+  r = run_command({"sh", "-c", "exec \"$0\" validate - good.yaml < good.yaml", XB_XRAYBAKE_BIN}, {},
+                  dir.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "<stdin>: OK (api, 1 platform, daemon 3.x)\ngood.yaml: OK (api, 1 platform, daemon 3.x)\n");
+}
+
+TEST(CliValidate, ALocalBaseMustExistWithItsTagAndPlatforms) {
+  TempDir dir;
+  auto with_base = [&](const std::string& base, const std::string& platforms = "[linux/amd64]") {
+    spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice:\n  name: api\n  base: " + base +
+                                    "\n  platforms: " + platforms + "\n");
+    return xraybake({"validate"}, dir.path().string());
+  };
+  auto r = with_base("oci:missing:1.0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("xraybake.yaml:4:9: service.base: base image " +
+                               (fs::canonical(dir.path()) / "missing").string() + ": no such directory"));
+  EXPECT_THAT(r.err, HasSubstr("skopeo copy"));
+  EXPECT_EQ(with_base("oci:" + fixtures::base_oci() + ":latest").exit_code, 0);
+  r = with_base("oci:" + fixtures::base_oci() + ":2.0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("xraybake.yaml:4:9: service.base: "));
+  r = with_base("oci:" + fixtures::base_oci() + ":latest", "[linux/amd64, linux/arm64]");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("has no linux/arm64 image"));
+  // A registry base is not contacted: validate is offline.
+  EXPECT_EQ(with_base("registry.invalid/team/app:1.0").exit_code, 0);
 }
 
 TEST(CliHelp, SaysWhatEachCommandDoesWithAnExample) {
@@ -92,7 +159,7 @@ TEST(CliHelp, SaysWhatEachCommandDoesWithAnExample) {
   EXPECT_EQ(r.exit_code, 0);
   for (auto cmd : {"init", "validate", "fetch", "build"}) EXPECT_THAT(r.out, HasSubstr(cmd));
   EXPECT_THAT(r.out, HasSubstr("Example"));
-  for (auto cmd : {"init", "validate", "build"}) {
+  for (auto cmd : {"init", "validate", "fetch", "build"}) {
     auto h = xraybake({cmd, "--help"});
     EXPECT_EQ(h.exit_code, 0) << cmd;
     EXPECT_THAT(h.out, HasSubstr("Example")) << cmd;
