@@ -5,7 +5,7 @@
 #   ./dev.sh quickstart   build, then run xraybake on examples/quickstart
 #   ./dev.sh test         build, then run every test (what CI runs): the suite, the
 #                         suite again under ASan+UBSan (build-asan/), a short fuzz
-#                         run (build-fuzz/, clang; FUZZ_SECONDS per target, 30)
+#                         run (build-fuzz/, clang; FUZZ_SECONDS per target, 20)
 #   ./dev.sh build        install and build only
 #   ./dev.sh bench        build, then run the benchmarks in bench/
 set -euo pipefail
@@ -63,8 +63,8 @@ case "${1:-}" in
     # A short libFuzzer run of every target (tests/fuzz), built with clang.
     fuzz_dir=${FUZZ_BUILD_DIR:-build-fuzz}
     CC=clang-14 CXX=clang++-14 cmake -S . -B "$fuzz_dir" -G Ninja -DXRAYBAKE_FUZZ=ON >/dev/null
-    cmake --build "$fuzz_dir" --target fuzz_descriptor fuzz_deb
-    tests/fuzz/run.sh "$fuzz_dir" "${FUZZ_SECONDS:-30}"
+    cmake --build "$fuzz_dir" --target fuzz_all
+    tests/fuzz/run.sh "$fuzz_dir" "${FUZZ_SECONDS:-20}"
     ;;
   quickstart)
     build

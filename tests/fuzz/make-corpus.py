@@ -155,3 +155,44 @@ debs = {
 }
 for name, blob in debs.items():
     out("deb", name, blob)
+
+# --- rendered outputs: the descriptor seeds ---------------------------------
+for path in sorted(glob.glob(os.path.join(HERE, "corpus", "descriptor", "*"))):
+    out("render", os.path.basename(path), open(path, "rb").read())
+
+# --- WWW-Authenticate header values, one per line ---------------------------
+challenges = {
+    "bearer.txt": 'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"',
+    "basic.txt": 'Basic realm="Registry Realm"',
+    "two-lines.txt": 'Basic realm="x"\nBearer realm="https://a/t",service="s"',
+    "one-value-two.txt": 'Basic realm="a, b", Bearer realm="https://a/t",error="insufficient_scope"',
+    "escapes.txt": 'Bearer realm="https://a/t\\"x",service=plain,scope="a\\\\b"',
+    "odd.txt": 'Negotiate\nBEARER REALM=x\n,,, Bearer ,realm=',
+}
+for name, text in challenges.items():
+    out("challenge", name, text)
+
+# --- xraybake.lock ----------------------------------------------------------
+H = "ab" * 32
+locks = {
+    "one.lock": '{\n  "daemon": {\n    "amd64": {\n      "sha256": "%s",\n      "size": 123,\n      "url": "https://x/a.deb"\n    }\n  },\n  "lockfileVersion": 1\n}\n' % H,
+    "two.lock": '{"daemon": {"amd64": {"sha256": "%s", "size": 1, "url": "file:///a"}, "arm64": {"sha256": "%s", "size": 2, "url": "http://m/{x}"}}, "lockfileVersion": 1}' % (H, H),
+    "empty.lock": '{"daemon": {}, "lockfileVersion": 1}',
+    "future.lock": '{"daemon": {}, "lockfileVersion": 99}',
+    "bad.lock": '{"daemon": {"amd64": {"sha256": "zz", "size": -1}}}',
+}
+for name, text in locks.items():
+    out("lockfile", name, text)
+
+# --- image JSON: index.json, then the manifest (or index) blob, then the config
+# blob, separated by a line "--"; @M and @C stand for their digests ----------
+CONFIG = '{"architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/app"], "Cmd": ["x"], "Env": ["A=1"]}, "rootfs": {"type": "layers", "diff_ids": []}}'
+MANIFEST = '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "@C", "size": %d}, "layers": []}' % len(CONFIG)
+INDEX = '{"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "@M", "size": %d, "annotations": {"org.opencontainers.image.ref.name": "latest"}, "platform": {"architecture": "amd64", "os": "linux"}}]}'
+images = {
+    "manifest.txt": (INDEX % (len(MANIFEST) + 69)) + "\n--\n" + MANIFEST + "\n--\n" + CONFIG,
+    "docker-list.txt": '{"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.docker.distribution.manifest.list.v2+json", "digest": "@M", "size": 10}]}\n--\n{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json", "manifests": [{"mediaType": "application/vnd.docker.distribution.manifest.v2+json", "digest": "@C", "size": 5, "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}}]}\n--\n{}',
+    "not-json.txt": "{\n--\n[\n--\nnull",
+}
+for name, text in images.items():
+    out("image_json", name, text)

@@ -12,7 +12,11 @@ build=$(cd "${1:?BUILD_DIR}" && pwd)
 seconds=${2:-30}
 shift 2 2>/dev/null || shift $#
 targets=("$@")
-((${#targets[@]})) || targets=(descriptor deb)
+if ((${#targets[@]} == 0)); then
+  for bin in "$build"/tests/fuzz/fuzz_*; do
+    [[ -x $bin && -f $bin ]] && targets+=("${bin##*/fuzz_}")
+  done
+fi
 passed=0 failed=0
 mkdir -p "$build/fuzz-artifacts"
 for t in "${targets[@]}"; do
