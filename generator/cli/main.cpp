@@ -76,17 +76,68 @@ bool wants_json(int argc, char** argv) {
   return false;
 }
 
+// Counts what goes to stdout: a subcommand that printed its own --json
+// document before failing keeps stdout one JSON document.
+class CountingBuf : public std::streambuf {
+ public:
+  explicit CountingBuf(std::streambuf* inner) : inner_(inner) {}
+  size_t count() const { return count_; }
+  std::streambuf* inner() const { return inner_; }
+
+ protected:
+  int overflow(int c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    ++count_;
+    return inner_->sputc(static_cast<char>(c));
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    count_ += static_cast<size_t>(n);
+    return inner_->sputn(s, n);
+  }
+  int sync() override { return inner_->pubsync(); }
+
+ private:
+  std::streambuf* inner_;
+  size_t count_ = 0;
+};
+
 // An error on stderr (every diagnostic, then the hint) and, with --json, as
-// {"error": ...} on stdout; returns the exit status.
-int report(const Error& e, bool json) {
+// {"error": ...} on stdout (unless the command printed its document there);
+// returns the exit status.
+int report(const Error& e, bool json, const CountingBuf& out) {
   if (!e.diagnostics().empty()) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
   } else {
     log::error(e.what());
   }
   if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
-  if (json) std::cout << cli::error_json(e).dump(2) << "\n";
+  if (json && out.count() == 0) std::cout << cli::error_json(e).dump(2) << "\n";
   return static_cast<int>(e.code());
+}
+
+// Parses and runs the command; every failure reported, its exit status returned.
+int run(CLI::App& app, int argc, char** argv, bool json, const CountingBuf& out) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (auto unknown = unknown_command(app, argc, argv)) return report(*unknown, json, out);
+    if (!json) {
+      app.exit(e);
+    } else {
+      std::cerr << "error: " << e.what() << "\n";
+      std::cout << cli::error_json(Error(ExitCode::bad_input, e.what(), "see xraybake --help")).dump(2) << "\n";
+    }
+    // CLI11 uses its own codes; the contract says bad flags are exit 2.
+    return static_cast<int>(ExitCode::bad_input);
+  } catch (const cli::Reported& r) {
+    return static_cast<int>(r.code);
+  } catch (const Error& e) {
+    return report(e, json, out);
+  } catch (const std::exception& e) {
+    return report(Error(ExitCode::runtime, e.what()), json, out);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -148,25 +199,10 @@ int main(int argc, char** argv) {
   });
 
   const bool json = wants_json(argc, argv);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    if (auto unknown = unknown_command(app, argc, argv)) return report(*unknown, json);
-    if (!json) {
-      app.exit(e);
-    } else {
-      std::cerr << "error: " << e.what() << "\n";
-      std::cout << cli::error_json(Error(ExitCode::bad_input, e.what(), "see xraybake --help")).dump(2) << "\n";
-    }
-    // CLI11 uses its own codes; the contract says bad flags are exit 2.
-    return static_cast<int>(ExitCode::bad_input);
-  } catch (const cli::Reported& r) {
-    return static_cast<int>(r.code);
-  } catch (const Error& e) {
-    return report(e, json);
-  } catch (const std::exception& e) {
-    return report(Error(ExitCode::runtime, e.what()), json);
-  }
-  return 0;
+  CountingBuf out(std::cout.rdbuf());
+  std::cout.rdbuf(&out);
+  int status = run(app, argc, argv, json, out);
+  std::cout.flush();
+  std::cout.rdbuf(out.inner());
+  return status;
 }

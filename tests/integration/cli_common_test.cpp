@@ -49,6 +49,11 @@ TEST(CliJson, AFailurePrintsAnErrorObjectOnStdout) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["exit_code"], 1);
 
+  // A command that printed its own --json document before failing: still one document.
+  r = xraybake({"--json", "migrate", "--to", "adot-collector", "nope.yaml"}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NO_THROW(nlohmann::json::parse(r.out)) << r.out;
+
   r = xraybake({"--json", "build", "--no-such-flag"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(nlohmann::json::parse(r.out)["error"]["message"].get<std::string>(), HasSubstr("--no-such-flag"));
