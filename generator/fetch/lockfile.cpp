@@ -27,10 +27,12 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number such as 1e999
     return bad(std::string("not valid JSON: ") + e.what());
   }
-  if (!j.is_object() || j.value("lockfileVersion", 0) != 1) return bad("expected \"lockfileVersion\": 1");
+  // Compared as JSON: a "lockfileVersion" of another type is simply not 1.
+  if (!j.is_object() || !j.contains("lockfileVersion") || j["lockfileVersion"] != 1)
+    return bad("expected \"lockfileVersion\": 1");
   LockFile lock;
   if (!j.contains("daemon")) return lock;
   if (!j["daemon"].is_object()) return bad("\"daemon\" must be an object of architectures");

@@ -180,6 +180,9 @@ locks = {
     "empty.lock": '{"daemon": {}, "lockfileVersion": 1}',
     "future.lock": '{"daemon": {}, "lockfileVersion": 99}',
     "bad.lock": '{"daemon": {"amd64": {"sha256": "zz", "size": -1}}}',
+    "version-a-string.lock": '{"lockfileVersion": "1", "daemon": {}}',
+    # fuzzer finding: a number out of double's range threw json's out_of_range, not xb::Error
+    "number-out-of-range.lock": b"888e776\xff\ri {? {?N",
 }
 for name, text in locks.items():
     out("lockfile", name, text)
