@@ -14,6 +14,7 @@
 #include "util/file_seal.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/sha256.h"
 
 namespace xb {
@@ -88,7 +89,7 @@ std::optional<CacheEntry> DebCache::lookup_url(const std::string& url) const {
   try {
     auto j = nlohmann::json::parse(read_file(p));
     CacheEntry e{j.at("url").get<std::string>(), j.at("sha256").get<std::string>(), j.at("size").get<uint64_t>()};
-    if (e.url != url) return std::nullopt;
+    if (e.url != redact_url(url)) return std::nullopt;
     return e;
   } catch (const std::exception&) {
     return std::nullopt;  // a damaged index entry is just a miss
@@ -98,12 +99,12 @@ std::optional<CacheEntry> DebCache::lookup_url(const std::string& url) const {
 void DebCache::record_url(const CacheEntry& e) const {
   fs::path dir = root_ / "index" / "url";
   make_dirs(dir);
-  nlohmann::json j = {{"url", e.url}, {"sha256", e.sha256}, {"size", e.size}};
+  nlohmann::json j = {{"url", redact_url(e.url)}, {"sha256", e.sha256}, {"size", e.size}};
   write_file_atomic(dir / url_key(e.url), j.dump(2) + "\n");
 }
 
 FileLock DebCache::lock_url(const std::string& url) const {
-  return FileLock(root_ / "locks" / (url_key(url) + ".lock"), url);
+  return FileLock(root_ / "locks" / (url_key(url) + ".lock"), redact_url(url));
 }
 
 fs::path DebCache::temp_path(const std::string& url) const {

@@ -1,13 +1,14 @@
-// One file over libcurl (https, http, file) into a local path, hashed while it
-// streams, with retries (backoff + jitter, Retry-After), resume by Range, a
-// low-speed limit against stalls, and TLS always verified.
+// One file (https, http, file) into a local path, hashed while it streams,
+// through the HTTP layer (http/client.h): its retries (backoff + jitter,
+// Retry-After), resume by Range, stall limit, deadline and body limit, TLS
+// always verified.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
-#include "fetch/net_settings.h"
+#include "http/net_settings.h"
 
 namespace xb {
 
@@ -25,11 +26,18 @@ struct DownloadContext {
   // Continue from what an earlier (killed) run left in DEST, and keep DEST
   // when this run fails too. Only safe when a pin will check the result.
   bool resume = false;
+  // The size the lock declares: one byte more fails the download at once.
+  // 0: unknown (kDownloadLimit).
+  uint64_t expected_size = 0;
 };
+
+// Without a declared size a download stops at 1 GiB (docs/network.md).
+inline constexpr uint64_t kDownloadLimit = uint64_t{1} << 30;
 
 // Writes the body of URL to DEST (created or truncated). Throws xb::Error:
 // runtime for network failures after the retries, 404/403 at once; bad_input
 // for an unsupported URL scheme. DEST is removed on failure unless resuming.
+// Messages show URL without its secrets (util/redact.h).
 Downloaded download_file(const std::string& url, const std::filesystem::path& dest, const NetSettings& settings,
                          const DownloadContext& context);
 

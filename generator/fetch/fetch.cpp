@@ -9,11 +9,12 @@
 #include "fetch/deb_signature.h"
 #include "fetch/download.h"
 #include "fetch/lockfile.h"
-#include "fetch/net_settings.h"
 #include "fetch/progress.h"
 #include "fetch/url.h"
+#include "http/net_settings.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/redact.h"
 
 namespace xb {
 
@@ -24,6 +25,7 @@ namespace {
 struct Pin {
   std::string sha256;
   std::string source;  // where it came from, for messages
+  uint64_t size = 0;   // what xraybake.lock declares (0: unknown): a longer download fails at once
 };
 
 std::string arch_of(const std::string& platform) {
@@ -63,15 +65,16 @@ class Fetcher {
     }
   }
 
-  FetchedDeb fetch(const std::string& arch, const std::string& url, const std::optional<Pin>& pin) {
-    FileLock guard = cache_.lock_url(url);  // one process downloads; the others find it cached
+  FetchedDeb fetch(const std::string& arch, const std::string& source, const std::optional<Pin>& pin) {
+    const std::string url = redact_url(source);  // what is shown and recorded; SOURCE goes only to the network
+    FileLock guard = cache_.lock_url(source);  // one process downloads; the others find it cached
     FetchedDeb deb{arch, url, "", 0, {}, false};
 
     std::optional<fs::path> hit;
     if (pin) {
       hit = cache_.find(pin->sha256);
       deb.sha256 = pin->sha256;
-    } else if (auto entry = cache_.lookup_url(url)) {
+    } else if (auto entry = cache_.lookup_url(source)) {
       hit = cache_.find(entry->sha256);
       deb.sha256 = entry->sha256;
     }
@@ -79,7 +82,7 @@ class Fetcher {
       if (!signing_key_.empty()) verify_deb_signature(*hit, signing_key_, url);
       deb.path = *hit;
       deb.size = fs::file_size(*hit);
-      cache_.record_url({url, deb.sha256, deb.size});
+      cache_.record_url({source, deb.sha256, deb.size});
       log::info(arch + ": " + url + " (cached, " + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
       return deb;
     }
@@ -92,15 +95,15 @@ class Fetcher {
     }
 
     // With a pin, what a killed run left is resumed: the digest catches a stale leftover.
-    TempFile temp{cache_.temp_path(url), pin.has_value()};
-    DownloadContext context{arch, not_found_hint(desc_.xray, arch), pin.has_value()};
-    Downloaded got = download_file(url, temp.path, net_, context);
+    TempFile temp{cache_.temp_path(source), pin.has_value()};
+    DownloadContext context{arch, not_found_hint(desc_.xray, arch), pin.has_value(), pin ? pin->size : 0};
+    Downloaded got = download_file(source, temp.path, net_, context);
     temp.keep = false;
     if (pin && got.sha256 != pin->sha256 && got.resumed_from > 0) {
       log::warn(arch + ": the partial download an earlier run left does not match the pin; downloading " + url +
                 " again from the start");
       context.resume = false;
-      got = download_file(url, temp.path, net_, context);
+      got = download_file(source, temp.path, net_, context);
     }
     if (pin && got.sha256 != pin->sha256) {
       fail_input(url + ": sha256 mismatch for " + arch + ": expected " + pin->sha256 + " (" + pin->source +
@@ -113,7 +116,7 @@ class Fetcher {
     deb.size = got.size;
     deb.path = cache_.commit(temp.path, got.sha256);
     deb.downloaded = true;
-    cache_.record_url({url, deb.sha256, deb.size});
+    cache_.record_url({source, deb.sha256, deb.size});
     log::info(arch + ": fetched " + url + " (" + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
     return deb;
   }
@@ -138,7 +141,7 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
 
   for (const auto& platform : desc.service.platforms) {
     const std::string arch = arch_of(platform);
-    const std::string canonical = descriptor_url(desc.xray, arch);
+    const std::string canonical = redact_url(descriptor_url(desc.xray, arch));
     const std::string url = download_url(desc.xray, arch);
 
     std::optional<Pin> desc_pin;
@@ -164,7 +167,7 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
                  "make them agree: run `xraybake fetch` without --locked to update xraybake.lock");
 
     std::optional<Pin> pin = desc_pin;
-    if (!pin && entry) pin = Pin{entry->sha256, lock_path.string() + " daemon." + arch};
+    if (!pin && entry) pin = Pin{entry->sha256, lock_path.string() + " daemon." + arch, entry->size};
     if (!pin && options.locked)
       fail_input("--locked: no sha256 pinned for the " + arch + " daemon .deb (" + canonical + ") in " +
                      lock_path.string() + " or xray.sha256",

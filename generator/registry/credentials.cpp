@@ -57,8 +57,11 @@ std::optional<Credentials> run_credential_helper(const std::string& helper, cons
     if (r.out.find("credentials not found") != std::string::npos ||
         r.err.find("credentials not found") != std::string::npos)
       return std::nullopt;
-    std::string why = !r.err.empty() ? r.err : r.out;
+    // Only stderr is shown: stdout is where a helper prints secrets, also
+    // when it then fails.
+    std::string why = r.err.substr(0, 500);
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+    if (why.empty()) why = "nothing on stderr; its stdout is not shown, it may hold a secret";
     fail_runtime(program + " get " + server + " failed (exit " + std::to_string(r.exit_code) + "): " + why,
                  "check that the helper is logged in, e.g. run it by hand: echo " + server + " | " + program + " get");
   }

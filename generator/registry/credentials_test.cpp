@@ -91,6 +91,23 @@ TEST_F(CredentialsTest, MissingOrFailingHelperIsARuntimeError) {
   }
 }
 
+TEST_F(CredentialsTest, HelperStdoutIsNeverShown) {
+  // Failing after printing the secret, and printing it in a form xraybake cannot read.
+  helper("leaky", "printf '{\"Username\":\"u\",\"Secret\":\"hunter2-secret\"}'; exit 1\n");
+  helper("garbled", "printf 'Secret=hunter2-secret'\n");
+  for (const char* name : {"leaky", "garbled"}) {
+    config(std::string(R"({"credHelpers":{"r.example.com":")") + name + R"("}})");
+    try {
+      find_credentials("r.example.com");
+      FAIL() << name;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+      EXPECT_EQ(e.hint().find("hunter2"), std::string::npos) << e.hint();
+      EXPECT_NE(std::string(e.what()).find(std::string("docker-credential-") + name), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(HttpAllowedTest, OnlyLoopbackOrNamed) {
   EXPECT_TRUE(http_allowed("localhost:5000", {}));
   EXPECT_TRUE(http_allowed("127.0.0.1:5000", {}));

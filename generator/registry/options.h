@@ -14,7 +14,7 @@ struct RegistryOptions {
   std::string ca_file;
   bool offline = false;           // pull: cache only
   uint64_t chunk_size = 8 << 20;  // push: bytes per PATCH
-  int max_retries = 5;            // transport failures per request
+  // Retries, timeouts and limits: NetSettings (http/net_settings.h), from the environment.
 };
 
 }  // namespace xb::registry

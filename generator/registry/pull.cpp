@@ -1,8 +1,6 @@
 #include "registry/pull.h"
 
-#include <chrono>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "registry/blob_store.h"
 #include "registry/layout.h"
@@ -52,16 +50,24 @@ class Puller {
   }
 
   // The document and its media type, verified against DIGEST when given.
-  std::pair<std::string, std::string> get_manifest(const std::string& identifier, const std::string& digest) {
+  // SIZE (what the index declares; < 0: unknown) bounds the body, else kManifestLimit.
+  std::pair<std::string, std::string> get_manifest(const std::string& identifier, const std::string& digest,
+                                                   int64_t size = -1) {
     if (!digest.empty() && store_.has(digest)) {
       std::string body = read_file(store_.path(digest));
       nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_object() && j.contains("mediaType")) return {body, j["mediaType"]};
     }
-    HttpRequest get;
+    http::Request get;
     get.url = "/v2/" + ref_.repository + "/manifests/" + identifier;
     get.headers = {std::string(media::accept_header)};
-    HttpResponse r = session_.send(get, scopes_);
+    if (size >= 0) {
+      get.max_body = std::max<uint64_t>(1, static_cast<uint64_t>(size));
+      get.limit_what = "the " + std::to_string(size) + " bytes its index declares";
+    } else {
+      get.limit_what = "the 4 MiB limit for a manifest";
+    }
+    http::Response r = session_.send(get, scopes_);
     if (r.status == 404) {
       std::string what = identifier.starts_with("sha256:") ? "manifest " + identifier : "tag \"" + identifier + "\"";
       fail_runtime("not found: " + what + " of repository \"" + ref_.repository + "\" at registry " + ref_.registry +
@@ -92,25 +98,21 @@ class Puller {
       fail_runtime("blob " + digest + " of " + ref_.str() + " is not in the cache and --offline forbids the network",
                    "run once without --offline");
     std::string url = session_.url("/v2/" + ref_.repository + "/blobs/" + digest);
-    for (int attempt = 0;; ++attempt) {
-      try {
-        store_.put(digest, size, url, [&](const std::function<void(std::string_view)>& write) {
-          HttpRequest get;
-          get.url = url;
-          get.follow_redirects = true;
-          get.sink = write;
-          HttpResponse r = session_.send(get, scopes_);
-          if (r.status != 200) fail_runtime("GET " + url + " failed: " + registry_error_text(r));
-        });
-        bytes_ += static_cast<uint64_t>(size);
-        locations_.add(ref_.registry, ref_.repository, digest);
-        return;
-      } catch (const TransportError& e) {
-        if (attempt >= options_.max_retries) throw;
-        log::warn(std::string(e.what()) + "; retrying");
-        std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+    // Retries, redirects to storage and resuming a broken transfer are the HTTP layer's.
+    store_.put(digest, size, url, [&](const std::function<void(std::string_view)>& write) {
+      http::Request get;
+      get.url = url;
+      get.follow_redirects = true;
+      get.sink = write;
+      if (size >= 0) {
+        get.max_body = std::max<uint64_t>(1, static_cast<uint64_t>(size));
+        get.limit_what = "the " + std::to_string(size) + " bytes its manifest declares";
       }
-    }
+      http::Response r = session_.send(get, scopes_);
+      if (r.status != 200) fail_runtime("GET " + url + " failed: " + registry_error_text(r));
+    });
+    bytes_ += static_cast<uint64_t>(size);
+    locations_.add(ref_.registry, ref_.repository, digest);
   }
 
   PullResult run(const std::vector<std::string>& platforms) {
@@ -133,7 +135,11 @@ class Puller {
     result.media_type = type;
     std::vector<std::string> blobs{result.digest};  // every blob the layout holds
 
-    std::vector<std::pair<std::string, std::string>> manifests;  // digest, platform asked for
+    struct Wanted {
+      std::string digest, platform;  // the platform asked for
+      int64_t size = -1;             // as the index declares it
+    };
+    std::vector<Wanted> manifests;
     if (media::is_index(type)) {
       nlohmann::json index = nlohmann::json::parse(body);
       const nlohmann::json entries = index.value("manifests", nlohmann::json::array());
@@ -149,17 +155,17 @@ class Puller {
         if (!found)
           fail_runtime(ref_.str() + " has no image for " + p + " (it has: " + (available.empty() ? "none" : available) + ")",
                        "choose a base that supports every platform in service.platforms");
-        manifests.emplace_back(found->at("digest"), p);
+        manifests.push_back({found->at("digest"), p, found->value("size", int64_t{-1})});
       }
     } else {
-      manifests.emplace_back(result.digest, platforms.empty() ? "" : platforms.front());
+      manifests.push_back({result.digest, platforms.empty() ? "" : platforms.front(), static_cast<int64_t>(body.size())});
       if (platforms.size() > 1)
         fail_runtime(ref_.str() + " is a single-platform image, but service.platforms asks for several",
                      "use a multi-platform base (an index) or one platform");
     }
 
-    for (const auto& [digest, platform] : manifests) {
-      auto [mbody, mtype] = get_manifest(digest, digest);
+    for (const auto& [digest, platform, msize] : manifests) {
+      auto [mbody, mtype] = get_manifest(digest, digest, msize);
       if (!media::is_manifest(mtype)) fail_runtime(ref_.str() + ": " + digest + " is not an image manifest");
       nlohmann::json m = nlohmann::json::parse(mbody);
       if (digest != result.digest) blobs.push_back(digest);

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <thread>
+
+#include "http/backoff.h"
 
 #include "registry/blob_store.h"
 #include "registry/layout.h"
@@ -84,10 +86,10 @@ class Pusher {
   std::string uploads_path() const { return "/v2/" + ref_.repository + "/blobs/uploads/"; }
 
   bool blob_exists(const std::string& digest) {
-    HttpRequest head;
+    http::Request head;
     head.method = "HEAD";
     head.url = blob_path(digest);
-    HttpResponse r = session_.send(head, scopes_);
+    http::Response r = session_.send(head, scopes_);
     if (r.status != 200 && r.status != 404) fail_runtime("HEAD " + session_.url(head.url) + ": " + registry_error_text(r));
     return r.status == 200;
   }
@@ -103,12 +105,13 @@ class Pusher {
     std::string location;
     for (const auto& from : locations_.repositories(ref_.registry, blob.digest)) {
       if (from == ref_.repository) continue;
-      HttpRequest mount;
+      http::Request mount;
       mount.method = "POST";
       mount.url = uploads_path() + "?mount=" + blob.digest + "&from=" + from;
+      mount.idempotent = true;  // a second mount or upload session does no harm
       std::vector<std::string> scopes = scopes_;
       scopes.push_back("repository:" + from + ":pull");
-      HttpResponse m;
+      http::Response m;
       try {
         m = session_.send(mount, scopes);
       } catch (const Error& e) {
@@ -123,7 +126,7 @@ class Pusher {
         return;
       }
       if (m.status == 202) {  // the registry declined the mount and opened an upload instead
-        location = m.header("location");
+        location = m.location();
         break;
       }
     }
@@ -133,26 +136,27 @@ class Pusher {
   }
 
   std::string start_upload() {
-    HttpRequest post;
+    http::Request post;
     post.method = "POST";
     post.url = uploads_path();
-    HttpResponse r = session_.send(post, scopes_);
-    if (r.status != 202 || r.header("location").empty())
+    post.idempotent = true;  // an upload session opened twice is only an abandoned one
+    http::Response r = session_.send(post, scopes_);
+    if (r.status != 202 || r.location().empty())
       fail_runtime("starting an upload to " + ref_.name() + " failed: " + registry_error_text(r));
-    return r.header("location");
+    return r.location();
   }
 
   // Where the registry says an upload stands: the next byte it expects, or
   // nullopt when it lost the upload (start over).
   std::optional<uint64_t> upload_status(std::string& location) {
-    HttpRequest get;
+    http::Request get;
     get.url = location;
-    HttpResponse r = session_.send(get, scopes_);
+    http::Response r = session_.send(get, scopes_);
     if (r.status != 204 && r.status != 202) {
       log::verbose("upload status: " + registry_error_text(r));
       return std::nullopt;
     }
-    if (!r.header("location").empty()) location = r.header("location");
+    if (!r.location().empty()) location = r.location();
     std::string range = r.header("range");  // "0-N", N inclusive; "0-0" also means nothing yet
     auto dash = range.find('-');
     if (dash == std::string::npos || range == "0-0") return 0;
@@ -174,7 +178,7 @@ class Pusher {
     uint64_t offset = 0;
     while (offset < blob.size) {
       uint64_t n = std::min<uint64_t>(options_.chunk_size, blob.size - offset);
-      HttpRequest patch;
+      http::Request patch;
       patch.method = "PATCH";
       patch.url = location;
       patch.body_fd = fd;
@@ -183,21 +187,23 @@ class Pusher {
       patch.headers = {"Content-Type: application/octet-stream",
                        "Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + n - 1)};
       try {
-        HttpResponse r = session_.send(patch, scopes_);
+        http::Response r = session_.send(patch, scopes_);
         if (r.status == 202) {
-          location = r.header("location").empty() ? location : r.header("location");
+          location = r.location().empty() ? location : r.location();
           offset += n;
           continue;
         }
         // 416: the registry is at another offset; 404: it dropped the upload
-        // (after curl re-sent a broken chunk by itself). Ask it where it is.
-        if ((r.status != 416 && r.status != 404) || ++failures > options_.max_retries)
+        // (after curl re-sent a broken chunk by itself); 5xx: it may have
+        // taken part of the chunk. Ask it where it is. (408 and 429 were
+        // retried by the HTTP layer: the registry did not act on them.)
+        bool ask = r.status == 416 || r.status == 404 || r.status >= 500;
+        if (!ask || ++failures > max_failures())
           fail_runtime("uploading " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
-      } catch (const TransportError& e) {
-        if (++failures > options_.max_retries) throw;
-        log::warn("the connection broke while uploading " + blob.digest.substr(0, 19) + " to " + ref_.name() + " (" +
-                  e.reason() + "); resuming");
-        std::this_thread::sleep_for(std::chrono::milliseconds(200 << std::min(failures, 5)));
+        pause(failures, registry_error_text(r), blob);
+      } catch (const http::TransportError& e) {
+        if (e.kind() != http::TransportError::Kind::broken || ++failures > max_failures()) throw;
+        pause(failures, e.reason(), blob);
       }
       if (auto next = upload_status(location); next && *next <= blob.size) {
         offset = *next;
@@ -210,14 +216,14 @@ class Pusher {
         ++result_.restarted;
       }
     }
-    HttpRequest put;
+    http::Request put;
     put.method = "PUT";
     put.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
     put.headers = {"Content-Type: application/octet-stream"};
-    HttpResponse r = session_.send(put, scopes_);
+    http::Response r = session_.send(put, scopes_);
     // A retried PUT finds the upload gone when the first one did commit it.
     if (r.status != 201 && r.status != 204 && blob_exists(blob.digest)) return;
-    if (r.status == 400 && failures <= options_.max_retries) {
+    if (r.status == 400 && failures <= max_failures()) {
       // The registry mixed a broken chunk into the upload (caught by its digest check): once more from the start.
       log::warn("the registry rejected the resumed upload of " + blob.digest + " (" + registry_error_text(r) +
                 "); starting it again");
@@ -228,15 +234,25 @@ class Pusher {
       fail_runtime("completing the upload of " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
   }
 
+  int max_failures() const { return session_.settings().retries; }
+
+  // Before asking where a broken PATCH left the upload: the backoff of every request (http/retry.h).
+  void pause(int failures, const std::string& why, const Blob& blob) {
+    auto delay = http::backoff_delay(failures, session_.settings(), rng_);
+    log::warn("uploading " + blob.digest.substr(0, 19) + " to " + ref_.name() + " broke (" + why + "); resuming in " +
+              std::to_string(delay.count()) + " ms");
+    std::this_thread::sleep_for(delay);
+  }
+
   void put_manifest(const nlohmann::json& desc, const std::string& reference) {
     std::string digest = desc.at("digest");
     std::string body = read_blob(digest);
-    HttpRequest put;
+    http::Request put;
     put.method = "PUT";
     put.url = "/v2/" + ref_.repository + "/manifests/" + reference;
     put.headers = {"Content-Type: " + desc.at("mediaType").get<std::string>()};
     put.body = body;
-    HttpResponse r = session_.send(put, scopes_);
+    http::Response r = session_.send(put, scopes_);
     if (r.status != 201 && r.status != 200)
       fail_runtime("PUT manifest " + reference + " to " + ref_.name() + " failed: " + registry_error_text(r),
                    "the registry must accept OCI manifests and indexes");
@@ -254,6 +270,7 @@ class Pusher {
   std::vector<std::string> scopes_;
   std::set<std::string> seen_;
   PushResult result_;
+  std::mt19937 rng_{std::random_device{}()};
 };
 
 }  // namespace

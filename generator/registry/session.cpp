@@ -4,16 +4,16 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "http/url.h"
 #include "registry/reference.h"
 #include "util/error.h"
-#include "util/strings.h"
 #include "util/log.h"
+#include "util/redact.h"
+#include "util/strings.h"
 
 namespace xb::registry {
 
@@ -39,18 +39,17 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
-std::string ca_bundle_for(const std::string& registry, const std::string& configured) {
-  if (!configured.empty()) return configured;
-  // The same variables as the daemon download (fetch/net_settings.h).
-  for (const char* env : {"XRAYBAKE_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"})
-    if (const char* v = std::getenv(env); v && *v) return v;
-  // docker's per-registry CA directory
-  std::string docker_ca = "/etc/docker/certs.d/" + registry + "/ca.crt";
-  if (std::filesystem::exists(docker_ca)) return docker_ca;
-  return {};
+NetSettings settings_for(const std::string& registry, const RegistryOptions& options, bool insecure) {
+  // The same variables as the daemon download (http/net_settings.h), then
+  // docker's per-registry CA directory.
+  NetSettings s = net_settings_from_env(options.ca_file);
+  if (s.ca_bundle.empty()) {
+    std::string docker_ca = "/etc/docker/certs.d/" + registry + "/ca.crt";
+    if (std::filesystem::exists(docker_ca)) s.ca_bundle = docker_ca;
+  }
+  s.verify_tls = !insecure;
+  return s;
 }
-
-bool retryable(const HttpRequest& r) { return !r.sink && r.method != "PATCH"; }
 
 }  // namespace
 
@@ -61,7 +60,7 @@ bool http_allowed(const std::string& registry, const std::vector<std::string>& i
                      [&](const std::string& h) { return h == registry || h == host; });
 }
 
-std::string registry_error_text(const HttpResponse& r) {
+std::string registry_error_text(const http::Response& r) {
   nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
   std::string out;
   if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
@@ -81,7 +80,9 @@ std::string registry_error_text(const HttpResponse& r) {
                                                      {405, "Method Not Allowed"}, {429, "Too Many Requests"}};
     if (auto it = reasons.find(r.status); it != reasons.end()) out = it->second;
   }
-  return "HTTP " + std::to_string(r.status) + (out.empty() ? "" : " " + out);
+  std::string text = "HTTP " + std::to_string(r.status) + (out.empty() ? "" : " " + out);
+  if (r.attempts > 1) text += " (after " + std::to_string(r.attempts) + " attempts)";
+  return text;
 }
 
 Session::Session(std::string registry, const RegistryOptions& options)
@@ -89,11 +90,10 @@ Session::Session(std::string registry, const RegistryOptions& options)
   Reference probe;
   probe.registry = registry_;
   host_ = probe.api_host();
-  bool insecure = std::find(options_.insecure_registries.begin(), options_.insecure_registries.end(), registry_) !=
-                      options_.insecure_registries.end() ||
-                  std::find(options_.insecure_registries.begin(), options_.insecure_registries.end(),
-                            host_only(registry_)) != options_.insecure_registries.end();
-  http_ = std::make_unique<HttpClient>(TlsOptions{ca_bundle_for(registry_, options_.ca_file), !insecure});
+  const auto& named = options_.insecure_registries;
+  bool insecure = std::find(named.begin(), named.end(), registry_) != named.end() ||
+                  std::find(named.begin(), named.end(), host_only(registry_)) != named.end();
+  http_ = std::make_unique<http::Client>(settings_for(registry_, options_, insecure));
 }
 
 const std::string& Session::base_url() {
@@ -102,20 +102,22 @@ const std::string& Session::base_url() {
 }
 
 std::string Session::url(const std::string& path_or_url) {
-  if (path_or_url.starts_with("http://") || path_or_url.starts_with("https://")) return path_or_url;
+  if (!http::scheme_of(path_or_url).empty()) return path_or_url;
   return base_url() + path_or_url;
 }
 
 void Session::ping() {
   // https first, as docker does; http only where allowed and only if it answers like a registry.
-  HttpRequest req;
+  const bool may_fall_back = http_allowed(registry_, options_.insecure_registries);
+  http::Request req;
   req.url = "https://" + host_ + "/v2/";
-  HttpResponse r;
+  req.max_attempts = may_fall_back ? 1 : 0;  // a plain-HTTP registry refuses https at once: no retrying that
+  http::Response r;
   try {
     r = http_->send(req);
     base_url_ = "https://" + host_;
-  } catch (const TransportError& https_error) {
-    if (!http_allowed(registry_, options_.insecure_registries)) {
+  } catch (const http::TransportError& https_error) {
+    if (!may_fall_back) {
       throw Error(ExitCode::runtime, "cannot reach registry " + registry_ + ": " + https_error.what(),
                   https_error.tls() ? "if it uses a private CA, pass its certificate with --ca-bundle FILE or XRAYBAKE_CA_BUNDLE=FILE "
                                       "(or /etc/docker/certs.d/" + registry_ + "/ca.crt); if it speaks plain HTTP, "
@@ -123,9 +125,10 @@ void Session::ping() {
                                     : "check the registry name and that it is reachable");
     }
     req.url = "http://" + host_ + "/v2/";
+    req.max_attempts = 0;
     try {
       r = http_->send(req);
-    } catch (const TransportError&) {
+    } catch (const http::TransportError&) {
       throw Error(ExitCode::runtime, "cannot reach registry " + registry_ + ": " + https_error.what(),
                   "check that the registry is running and reachable");
     }
@@ -135,15 +138,19 @@ void Session::ping() {
     base_url_ = "http://" + host_;
     log::verbose("registry " + registry_ + ": plain HTTP");
   }
+  origin_ = http::origin_of(base_url_).value_or(http::Origin{});
   if (r.status == 401) challenge_ = pick_challenge(r.all("www-authenticate"));
+}
+
+void Session::load_credentials() {
+  if (credentials_loaded_) return;
+  credentials_ = find_credentials(registry_);
+  credentials_loaded_ = true;
 }
 
 std::string Session::authorization(const std::vector<std::string>& scopes, bool refresh) {
   if (!challenge_) return {};
-  if (!credentials_loaded_) {
-    credentials_ = find_credentials(registry_);
-    credentials_loaded_ = true;
-  }
+  load_credentials();
   if (challenge_->scheme == "basic") {
     if (!credentials_) return {};
     return "Basic " + base64(credentials_->username + ":" + credentials_->secret);
@@ -158,35 +165,40 @@ std::string Session::authorization(const std::vector<std::string>& scopes, bool 
 }
 
 std::string Session::fetch_token(const std::vector<std::string>& scopes) {
+  // The challenge came from the registry itself (ping, or a 401 of its own
+  // origin): its realm may be elsewhere (auth.docker.io), but never plain
+  // HTTP for an HTTPS registry.
   std::string realm = challenge_->param("realm");
   if (realm.empty()) fail_runtime("registry " + registry_ + " asked for a Bearer token without a realm");
+  auto realm_origin = http::origin_of(realm);
+  if (!realm_origin || (realm_origin->scheme != "https" && realm_origin->scheme != "http"))
+    fail_runtime("registry " + registry_ + " named a token realm that is not an http(s) URL: " + redact_url(realm));
+  if (origin_.scheme == "https" && realm_origin->scheme != "https")
+    fail_runtime("registry " + registry_ + " asks for a token from " + redact_url(realm) +
+                     ", which is plain HTTP; credentials are not sent there",
+                 "the registry's token realm must be an https URL");
   std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
   std::string service = challenge_->param("service");
   if (!service.empty()) url += "service=" + url_escape(service);
   for (const auto& s : scopes) url += "&scope=" + url_escape(s);
-  HttpRequest req;
+  http::Request req;
   req.url = url;
-  if (credentials_) req.headers.push_back("Authorization: Basic " + base64(credentials_->username + ":" + credentials_->secret));
-  HttpResponse r;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      r = http_->send(req);
-      break;
-    } catch (const TransportError&) {
-      if (attempt >= options_.max_retries) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
-    }
-  }
-  if (r.status == 401 || r.status == 403) auth_failed(r, realm);
-  if (r.status != 200) fail_runtime("token request to " + realm + " failed: " + registry_error_text(r));
+  req.follow_redirects = true;
+  req.max_body = http::kTokenLimit;
+  req.limit_what = "the 1 MiB limit for a token answer";
+  if (credentials_)
+    req.credential = http::Credential{*realm_origin, "Basic " + base64(credentials_->username + ":" + credentials_->secret)};
+  http::Response r = http_->send(req);
+  if (r.status == 401 || r.status == 403) auth_failed(r, redact_url(realm));
+  if (r.status != 200) fail_runtime("token request to " + redact_url(realm) + " failed: " + registry_error_text(r));
   nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
   std::string token;
   if (j.is_object()) token = j.value("token", j.value("access_token", ""));
-  if (token.empty()) fail_runtime("token endpoint " + realm + " returned no token");
+  if (token.empty()) fail_runtime("token endpoint " + redact_url(realm) + " returned no token");
   return token;
 }
 
-void Session::auth_failed(const HttpResponse& r, const std::string& url) {
+void Session::auth_failed(const http::Response& r, const std::string& url) {
   std::string who = credentials_ ? "as user \"" + credentials_->username + "\" (credentials from " + credentials_->source + ")"
                                  : "without credentials (none for " + registry_ + " in " + docker_config_path() + ")";
   std::string what = r.status == 403 ? "access denied" : "authentication failed";
@@ -196,34 +208,29 @@ void Session::auth_failed(const HttpResponse& r, const std::string& url) {
                            : "log in first: docker login " + registry_ + " (or configure a credential helper)");
 }
 
-HttpResponse Session::send(HttpRequest request, const std::vector<std::string>& scopes) {
+http::Response Session::send(http::Request request, const std::vector<std::string>& scopes) {
   request.url = url(request.url);
   std::string auth = authorization(scopes, false);
   bool refreshed = false;
   while (true) {
-    HttpRequest r = request;
-    if (!auth.empty()) r.headers.push_back("Authorization: " + auth);
-    HttpResponse resp;
-    for (int attempt = 0;; ++attempt) {
-      try {
-        resp = http_->send(r);
-        break;
-      } catch (const TransportError& e) {
-        if (!retryable(r) || attempt >= options_.max_retries) throw;
-        log::warn(std::string(e.what()) + "; retrying");
-        std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
-      }
-    }
-    if (resp.status == 403 && challenge_) auth_failed(resp, request.url);
+    http::Request r = request;
+    if (!auth.empty()) r.credential = http::Credential{origin_, auth};
+    http::Response resp = http_->send(r);
+    const bool from_registry = http::origin_of(resp.url) == origin_;
+    if (resp.status == 401 && !from_registry)
+      throw Error(ExitCode::runtime,
+                  request.method + " " + redact_url(request.url) + ": " + redact_url(resp.url) +
+                      " asks for credentials (" + registry_error_text(resp) + "); the credentials of " + registry_ +
+                      " are only ever sent to " + origin_.str() + ", not to another host, port or scheme",
+                  "the registry handed the request to another server (a redirect or an upload Location); "
+                  "that server must accept it without the registry's credentials, as storage with signed URLs does");
+    if (resp.status == 403 && challenge_ && from_registry) auth_failed(resp, redact_url(request.url));
     if (resp.status != 401) return resp;
-    if (refreshed) auth_failed(resp, request.url);
+    if (refreshed) auth_failed(resp, redact_url(request.url));
     if (auto c = pick_challenge(resp.all("www-authenticate"))) challenge_ = c;
-    if (!challenge_) auth_failed(resp, request.url);
-    if (!credentials_loaded_) {
-      credentials_ = find_credentials(registry_);
-      credentials_loaded_ = true;
-    }
-    if (challenge_->scheme == "basic" && (!credentials_ || !auth.empty())) auth_failed(resp, request.url);
+    if (!challenge_) auth_failed(resp, redact_url(request.url));
+    load_credentials();
+    if (challenge_->scheme == "basic" && (!credentials_ || !auth.empty())) auth_failed(resp, redact_url(request.url));
     auth = authorization(scopes, true);
     refreshed = true;
   }

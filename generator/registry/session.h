@@ -1,5 +1,7 @@
 // One registry host: how to reach it (https, or http where allowed), and the
-// authentication dance (anonymous, Basic, Bearer tokens per scope).
+// authentication dance (anonymous, Basic, Bearer tokens per scope), over the
+// HTTP layer (http/client.h), which retries, follows redirects, and sends
+// the registry's credential only to the registry's own origin.
 #pragma once
 
 #include <map>
@@ -8,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "http/client.h"
 #include "registry/challenge.h"
 #include "registry/credentials.h"
-#include "registry/http_client.h"
 #include "registry/options.h"
 
 namespace xb::registry {
@@ -26,28 +28,32 @@ class Session {
   const std::string& registry() const { return registry_; }
   // "https://host" or "http://host", decided on the first request.
   const std::string& base_url();
-  // PATH ("/v2/...") or an absolute Location made absolute.
+  // PATH ("/v2/...") made absolute; an absolute URL is returned unchanged.
   std::string url(const std::string& path_or_url);
 
   // Sends REQUEST (its url may be a path), authenticating for SCOPES
   // ("repository:NAME:pull,push"). Retries once after a 401 with a fresh
-  // token; a second 401 or 403 is an authentication error (exit 1).
-  HttpResponse send(HttpRequest request, const std::vector<std::string>& scopes);
+  // token; a second 401 or 403 is an authentication error (exit 1). A 401
+  // from anywhere but the registry itself (a redirect target, an upload
+  // Location on another host) is an error too: no credential goes there.
+  http::Response send(http::Request request, const std::vector<std::string>& scopes);
 
-  HttpClient& http() { return *http_; }
   uint64_t bytes_sent() const { return http_->bytes_sent(); }
+  const NetSettings& settings() const { return http_->settings(); }
 
  private:
   void ping();
   std::string authorization(const std::vector<std::string>& scopes, bool refresh);
   std::string fetch_token(const std::vector<std::string>& scopes);
-  [[noreturn]] void auth_failed(const HttpResponse& r, const std::string& url);
+  void load_credentials();
+  [[noreturn]] void auth_failed(const http::Response& r, const std::string& url);
 
   std::string registry_;
   std::string host_;  // API host
   RegistryOptions options_;
-  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<http::Client> http_;
   std::string base_url_;
+  http::Origin origin_;  // of base_url_: where the registry's credentials may go
   std::optional<Challenge> challenge_;
   bool credentials_loaded_ = false;
   std::optional<Credentials> credentials_;
@@ -55,6 +61,6 @@ class Session {
 };
 
 // The registry's error document ({"errors":[{"code","message"}]}) as one line.
-std::string registry_error_text(const HttpResponse& r);
+std::string registry_error_text(const http::Response& r);
 
 }  // namespace xb::registry

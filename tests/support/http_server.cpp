@@ -125,7 +125,13 @@ bool parse_range(const std::string& value, size_t& start) {
 const char* reason(int status) {
   switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
     case 206: return "Partial Content";
+    case 302: return "Found";
+    case 307: return "Temporary Redirect";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 416: return "Range Not Satisfiable";
@@ -312,6 +318,12 @@ void HttpServer::serve_connection(int fd) {
           break;
         }
         buf.append(chunk, n);
+        if (!tls_ && buf[0] == '\x16') {
+          // A TLS ClientHello on the plain server: answer as Go's net/http does, at once.
+          conn.write_all("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+          open = false;
+          break;
+        }
       }
       if (!open) break;
       Request req;
@@ -380,7 +392,17 @@ void HttpServer::serve_connection(int fd) {
       if (!conn.write_all(out)) break;
       if (req.method == "HEAD") continue;
       size_t limit = std::min({body.size(), res.drop_after, res.stall_after});
-      if (!conn.write_all(body.data(), limit)) break;
+      bool sent = true;
+      for (size_t off = 0; sent && off < limit;) {
+        size_t n = res.trickle_bytes ? std::min(res.trickle_bytes, limit - off) : limit - off;
+        sent = conn.write_all(body.data() + off, n);
+        off += n;
+        if (res.trickle_bytes && off < limit) {
+          std::unique_lock lock(mutex_);
+          if (stop_cv_.wait_for(lock, res.trickle_every, [this] { return stopping_.load(); })) sent = false;
+        }
+      }
+      if (!sent) break;
       if (res.stall_after != kNever && limit < body.size()) {
         std::unique_lock lock(mutex_);
         stop_cv_.wait_for(lock, res.stall_for, [this] { return stopping_.load(); });

@@ -61,6 +61,10 @@ struct Response {
   // stall_for (or until the server stops), then close it.
   size_t stall_after = kNever;
   std::chrono::milliseconds stall_for{std::chrono::seconds(60)};
+  // Send the body TRICKLE_BYTES at a time, one piece every TRICKLE_EVERY:
+  // slow but never stalled.
+  size_t trickle_bytes = 0;
+  std::chrono::milliseconds trickle_every{0};
 
   static Response bytes(std::string body) {
     Response r;
@@ -71,6 +75,13 @@ struct Response {
   static Response dropped(std::string body, size_t after) {
     Response r = bytes(std::move(body));
     r.drop_after = after;
+    return r;
+  }
+  // BODY sent BYTES at a time, one piece every EVERY.
+  static Response trickled(std::string body, size_t bytes, std::chrono::milliseconds every) {
+    Response r = Response::bytes(std::move(body));
+    r.trickle_bytes = bytes;
+    r.trickle_every = every;
     return r;
   }
   // BODY announced in full, but sending stops after AFTER bytes (see stall_for).

@@ -1,4 +1,4 @@
-#include "fetch/backoff.h"
+#include "http/backoff.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <string>
 
-namespace xb {
+namespace xb::http {
 
 std::chrono::milliseconds backoff_delay(int attempt, const NetSettings& settings, std::mt19937& rng) {
   using std::chrono::milliseconds;
@@ -34,4 +34,4 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   return std::chrono::seconds(std::max<std::time_t>(0, when - now));
 }
 
-}  // namespace xb
+}  // namespace xb::http

@@ -1,4 +1,4 @@
-#include "fetch/net_settings.h"
+#include "http/net_settings.h"
 
 #include <cstdlib>
 #include <string>
@@ -28,6 +28,7 @@ NetSettings net_settings_from_env(const std::string& ca_bundle) {
   s.retry_max = std::chrono::milliseconds(env_number("XRAYBAKE_RETRY_MAX_MS", s.retry_max.count()));
   s.stall_seconds = std::max(1L, env_number("XRAYBAKE_STALL_TIMEOUT", s.stall_seconds));
   s.connect_seconds = std::max(1L, env_number("XRAYBAKE_CONNECT_TIMEOUT", s.connect_seconds));
+  s.deadline_seconds = std::max(1L, env_number("XRAYBAKE_REQUEST_TIMEOUT", s.deadline_seconds));
   if (!ca_bundle.empty()) {
     s.ca_bundle = ca_bundle;
   } else {

@@ -1,4 +1,4 @@
-// When to try a failed download again: exponential backoff with jitter, and
+// When to try a failed request again: exponential backoff with jitter, and
 // the server's Retry-After when it says so.
 #pragma once
 
@@ -8,9 +8,9 @@
 #include <random>
 #include <string_view>
 
-#include "fetch/net_settings.h"
+#include "http/net_settings.h"
 
-namespace xb {
+namespace xb::http {
 
 // Delay before retry number ATTEMPT (1 = the first retry): base * 2^(attempt-1),
 // capped at retry_max, times a random factor in [0.5, 1] so that many clients
@@ -21,4 +21,4 @@ std::chrono::milliseconds backoff_delay(int attempt, const NetSettings& settings
 // nullopt when it is neither.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, std::time_t now);
 
-}  // namespace xb
+}  // namespace xb::http

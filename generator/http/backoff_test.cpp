@@ -1,8 +1,8 @@
-#include "fetch/backoff.h"
+#include "http/backoff.h"
 
 #include <gtest/gtest.h>
 
-namespace xb {
+namespace xb::http {
 namespace {
 
 using std::chrono::milliseconds;
@@ -44,4 +44,4 @@ TEST(RetryAfter, SecondsAndHttpDates) {
 }
 
 }  // namespace
-}  // namespace xb
+}  // namespace xb::http
