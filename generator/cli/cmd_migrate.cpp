@@ -135,6 +135,10 @@ void run_migrate(const MigrateArgs& args, const GlobalOptions& global) {
     if (m.outcome == migrate::Outcome::already_agent) {
       ++already;
       log::verbose(p.file + ": already on agent:" + (m.agent_kind.empty() ? "" : " " + m.agent_kind) + "; unchanged");
+      // agent: with the daemon's kind is still the daemon, but not a section migrate rewrites.
+      if (m.agent_kind == "xray-daemon" && !global.json)
+        log::warn(p.file + ": agent.kind is xray-daemon, left as it is: migrate rewrites xray: sections; set kind: " +
+                  args.options.to + " and version: " + args.options.version + " by hand (docs/migration.md)");
       continue;
     }
     if (!m.changed()) continue;

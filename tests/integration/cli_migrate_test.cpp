@@ -163,6 +163,16 @@ TEST(CliMigrate, JsonIsASummaryPerFile) {
   EXPECT_EQ(j["errors"][0]["column"], 7);
 }
 
+TEST(CliMigrate, AnAgentSectionOfTheDaemonsKindIsLeftAloneWithAWarning) {
+  TempDir dir;
+  std::string text = "apiVersion: xraybake/v1\nservice: {name: a, base: \"oci:app\"}\nagent: {kind: xray-daemon}\n";
+  spit(dir / "xraybake.yaml", text);
+  auto r = xraybake(migrate_args({}, {"--check"}), dir.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("warning: xraybake.yaml: agent.kind is xray-daemon, left as it is"));
+  EXPECT_EQ(slurp(dir / "xraybake.yaml"), text);
+}
+
 TEST(CliMigrate, OnlyKindsThatExistAndExactVersions) {
   TempDir dir;
   spit(dir / "xraybake.yaml", example("node-api"));
