@@ -117,15 +117,21 @@ void run_migrate(const MigrateArgs& args, const GlobalOptions& global) {
   summary["to"] = args.options.to;
   summary["version"] = args.options.version;
   summary["check"] = args.check;
+  // With --json the failure goes into the summary (as "error", like every command's) and on stderr.
+  auto fail = [&](const Error& e) {
+    if (!global.json) throw e;
+    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+    if (e.diagnostics().empty()) log::error(e.what());
+    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+    summary["error"] = error_json(e)["error"];
+    std::cout << summary.dump(2) << "\n";
+    throw Reported{e.code()};
+  };
   if (!problems.empty()) {
-    if (global.json) {
-      summary["files"] = nlohmann::json::array();
-      summary["errors"] = nlohmann::json::array();
-      for (const auto& d : problems)
-        summary["errors"].push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"message", d.message}});
-      std::cout << summary.dump(2) << "\n";
-    }
-    throw Error(ExitCode::bad_input, problems);
+    summary["files"] = nlohmann::json::array();
+    summary["errors"] = nlohmann::json::array();
+    for (const auto& d : problems) summary["errors"].push_back(diagnostic_json(d));
+    fail(Error(ExitCode::bad_input, problems));
   }
 
   size_t changed = 0, already = 0;
@@ -156,11 +162,15 @@ void run_migrate(const MigrateArgs& args, const GlobalOptions& global) {
   }
   std::string losses = "through the collector, X-Ray segments lose " + join(migrate::otel_path_losses(), " and ") +
                        " on the way to X-Ray (docs/migration.md)";
+  Error gate(ExitCode::runtime,
+             std::to_string(changed) + " descriptor" + (changed == 1 ? " is" : "s are") + " still on the X-Ray daemon",
+             "run the same command without --check to rewrite them");
   if (global.json) {
     summary["files"] = nlohmann::json::array();
     for (const auto& p : plan) summary["files"].push_back(file_json(p));
     summary["lost_on_the_way"] = migrate::otel_path_losses();
     summary["errors"] = nlohmann::json::array();
+    if (args.check && changed) fail(gate);
     std::cout << summary.dump(2) << "\n";
   } else {
     if (changed) log::info("note: " + losses);
@@ -168,10 +178,7 @@ void run_migrate(const MigrateArgs& args, const GlobalOptions& global) {
               (plan.size() == 1 ? "" : "s") + (args.check ? " would change" : " migrated to " + args.options.to) +
               (already ? ", " + std::to_string(already) + " already on agent:" : ""));
   }
-  if (args.check && changed)
-    throw Error(ExitCode::runtime,
-                std::to_string(changed) + " descriptor" + (changed == 1 ? " is" : "s are") + " still on the X-Ray daemon",
-                "run the same command without --check to rewrite them");
+  if (args.check && changed) throw gate;
 }
 
 }  // namespace

@@ -157,10 +157,21 @@ TEST(CliMigrate, JsonIsASummaryPerFile) {
   spit(dir / "bad.yaml", "apiVersion: xraybake/v1\nxray: [a]\n");
   r = xraybake({"--json", "migrate", "--to", "adot-collector", "bad.yaml"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
-  j = nlohmann::json::parse(r.out);
+  EXPECT_THAT(r.err, HasSubstr("bad.yaml:2:7: xray: expected a mapping"));
+  j = nlohmann::json::parse(r.out);  // one document
   ASSERT_EQ(j["errors"].size(), 1u);
   EXPECT_EQ(j["errors"][0]["line"], 2);
   EXPECT_EQ(j["errors"][0]["column"], 7);
+  EXPECT_EQ(j["error"]["exit_code"], 2);
+
+  spit(dir / "xraybake.yaml", example("node-api"));
+  r = xraybake({"--json", "migrate", "--to", "adot-collector", "--check"}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 1);
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["files"][0]["written"], false);
+  EXPECT_EQ(j["files"][0]["changed"], true);
+  EXPECT_EQ(j["error"]["exit_code"], 1);
+  EXPECT_EQ(slurp(dir / "xraybake.yaml"), example("node-api"));
 }
 
 TEST(CliMigrate, AnAgentSectionOfTheDaemonsKindIsLeftAloneWithAWarning) {
