@@ -20,6 +20,7 @@ PACKAGES=(
   tini dumb-init hyperfine jq python3 openssl podman libdtl-dev patch
   musl-tools musl-dev musl-dev:arm64
   clang-14 libclang-rt-14-dev
+  nodejs  # node for the npm test clients (tests/fixtures/clients); npm: see setup()
 )
 
 setup() {
@@ -27,6 +28,8 @@ setup() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # This machine's nodejs ships npm; Debian's own nodejs needs Debian's npm beside it.
+  command -v npm >/dev/null || missing+=(npm)
   if ((${#missing[@]})); then
     echo "dev.sh: installing ${missing[*]}"
     local sudo=""
