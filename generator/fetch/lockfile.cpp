@@ -39,6 +39,9 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
   static const std::regex hex64("[0-9a-f]{64}");
   for (const auto& [arch, e] : j["daemon"].items()) {
     try {
+      // A size must be a whole number: json converts a float such as 2e36 to uint64_t with undefined behaviour.
+      if (!e.is_object() || !e.contains("size") || !e["size"].is_number_unsigned())
+        return bad("daemon." + arch + ".size must be a whole number of bytes");
       LockEntry entry{e.at("url").get<std::string>(), e.at("sha256").get<std::string>(), e.at("size").get<uint64_t>()};
       if (!std::regex_match(entry.sha256, hex64)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
       lock.daemon[arch] = entry;

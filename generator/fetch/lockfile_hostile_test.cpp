@@ -26,6 +26,11 @@ void expect_bad_input(const std::string& text) {
 
 TEST(LockfileHostile, ANumberOutOfRangeIsBadInput) { expect_bad_input("888e776\xff\ri {? {?N"); }
 TEST(LockfileHostile, AHugeNumberInsideIsBadInput) { expect_bad_input("{\"lockfileVersion\": 1e999, \"daemon\": {}}"); }
+TEST(LockfileHostile, ASizeThatIsNotAWholeNumberIsBadInput) {
+  for (const char* size : {"2111111111111111111111111111111111144", "1.5", "-1", "\"12\""})
+    expect_bad_input(std::string("{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"sha256\": \"") +
+                     std::string(64, 'a') + "\", \"size\": " + size + ", \"url\": \"https://x/a.deb\"}}}");
+}
 TEST(LockfileHostile, AVersionOfAnotherTypeIsBadInput) { expect_bad_input("{\"lockfileVersion\": \"1\", \"daemon\": {}}"); }
 
 }  // namespace

@@ -3,6 +3,7 @@
 run again after changing the seeds): the example descriptors plus variants
 touching every key, and small .debs, sound and hostile, with uncompressed tar
 members where possible so mutations reach the tar parser."""
+import base64
 import glob
 import gzip
 import io
@@ -183,6 +184,9 @@ locks = {
     "version-a-string.lock": '{"lockfileVersion": "1", "daemon": {}}',
     # fuzzer finding: a number out of double's range threw json's out_of_range, not xb::Error
     "number-out-of-range.lock": b"888e776\xff\ri {? {?N",
+    # fuzzer finding: a size that is a float beyond uint64_t was converted with undefined behaviour (UBSan)
+    "size-a-huge-float.lock": base64.b64decode(
+        "ewogICJkYWVtb24iOiB7CiAgICAiYW1kNjQiOiB7CiAgICAgICJzaGEyNTYiOiAiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYTFiYWJhYmFiYWJhYmFiYWJhYmFiYWIiLAogICAgICAic2l6ZSI6IDIxMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExNDQsCiAgICAgICJ1cmwiOiAiaHR0L2EuZGViIgogICB9ICAgfQoKLCAgImxvY2tmaWxlVmVyc2lvbiI6IDEKfQk="),
 }
 for name, text in locks.items():
     out("lockfile", name, text)
