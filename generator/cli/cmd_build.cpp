@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
 #include "oci/build_outputs.h"
@@ -54,7 +55,7 @@ registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, c
 
 void run_build(const BuildArgs& args, const GlobalOptions& global) {
   const auto started = std::chrono::steady_clock::now();
-  Descriptor desc = load_descriptor(args.file);
+  Descriptor desc = agents::load_descriptor(args.file);
   if (log::level() >= log::Level::normal)
     for (const auto& w : desc.warnings) std::cerr << w.str() << "\n";
   if (args.push && (global.offline || args.text_only))

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
 #include "fetch/lockfile.h"
@@ -37,7 +38,7 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
   auto args = std::make_shared<Args>();
   cmd->add_option("FILE", args->file, "The descriptor (default ./xraybake.yaml)");
   cmd->callback([&global, args] {
-    Descriptor desc = load_descriptor(args->file);
+    Descriptor desc = agents::load_descriptor(args->file);
     FetchOptions options;
     options.cache_dir = global.cache_dir;
     options.offline = global.offline;

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/commands.h"
+#include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "oci/base_image.h"
 #include "util/error.h"
@@ -16,6 +17,12 @@
 namespace xb::cli {
 
 namespace {
+
+// "daemon 3.x" as it always said for the X-Ray daemon; "adot-collector 0.49.0" for the others.
+std::string agent_label(const Descriptor& d) {
+  if (agent_kind(d) == "xray-daemon") return "daemon " + d.xray.version;
+  return agent_kind(d) + " " + agent_basics(d).version;
+}
 
 constexpr const char* kStdinName = "<stdin>";
 
@@ -57,9 +64,9 @@ Checked check(const std::string& file, std::istream& in) {
     std::string text;
     if (file == "-") {
       text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      c.desc = parse_descriptor(text, c.file);
+      c.desc = agents::parse_descriptor(text, c.file);
     } else {
-      c.desc = load_descriptor(file);
+      c.desc = agents::load_descriptor(file);
       text = read_file(file);
     }
     log::verbose(c.file + ": service " + c.desc->service.name + ", base " + c.desc->service.base + ", tag " +
@@ -99,7 +106,7 @@ void print_text(const Checked& c, bool json) {
       for (const auto& w : c.desc->warnings) std::cerr << w.str() << "\n";
       const auto& s = c.desc->service;
       std::cout << c.file << ": OK (" << s.name << ", " << s.platforms.size() << " platform"
-                << (s.platforms.size() == 1 ? "" : "s") << ", daemon " << c.desc->xray.version << ")\n";
+                << (s.platforms.size() == 1 ? "" : "s") << ", " << agent_label(*c.desc) << ")\n";
     }
     return;
   }

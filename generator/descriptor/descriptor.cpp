@@ -14,33 +14,35 @@ namespace xb {
 
 namespace {
 
-const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray"};
+const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray", "agent"};
 
 // flush_grace must leave the app kMinAppStop of stop_timeout.
 void check_stop_budget(Problems& p, const Descriptor& d, const MapFields& top) {
-  Millis room = d.service.stop_timeout - d.xray.flush_grace;
+  const AgentBasics& agent = agent_basics(d);
+  const std::string section = agent_section(d);
+  Millis room = d.service.stop_timeout - agent.flush_grace;
   if (room >= kMinAppStop) return;
   Millis over = kMinAppStop - room;
   // The value as written, if any; nullopt when absent.
-  auto written = [&](const char* section, const char* key) -> std::optional<YAML::Node> {
-    auto f = top.get(section);
+  auto written = [&](const std::string& in, const char* key) -> std::optional<YAML::Node> {
+    auto f = top.get(in);
     if (!f || !f->value.IsMap()) return std::nullopt;
     YAML::Node v = f->value[key];
     if (!v.IsDefined()) return std::nullopt;
     return v;
   };
-  auto grace = written("xray", "flush_grace");
+  auto grace = written(section, "flush_grace");
   auto stop = written("service", "stop_timeout");
   // A value that was not a duration is already reported; its default means nothing here.
   for (const auto& v : {grace, stop})
     if (v && !(v->IsScalar() && parse_duration(v->Scalar()))) return;
   // Point at flush_grace when it was written, else at stop_timeout.
   YAML::Mark at = grace ? grace->Mark() : stop ? stop->Mark() : YAML::Mark();
-  p.add(at, "xray.flush_grace (" + format_duration(d.xray.flush_grace) + ") does not fit in service.stop_timeout (" +
+  p.add(at, section + ".flush_grace (" + format_duration(agent.flush_grace) + ") does not fit in service.stop_timeout (" +
                 format_duration(d.service.stop_timeout) + ") with " + format_duration(kMinAppStop) +
                 " left for the app to stop: " + format_duration(over) + " too long; lower flush_grace to " +
                 format_duration(std::max(Millis(0), d.service.stop_timeout - kMinAppStop)) + " or raise stop_timeout to " +
-                format_duration(d.xray.flush_grace + kMinAppStop));
+                format_duration(agent.flush_grace + kMinAppStop));
 }
 
 // The position of the first byte of TEXT that is not UTF-8 (RFC 3629: no
@@ -127,7 +129,14 @@ YAML::Mark mark_at(std::string_view text, size_t pos) {
 
 }  // namespace
 
-Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
+std::string agent_kind(const Descriptor& desc) { return desc.agent ? desc.agent->kind : "xray-daemon"; }
+std::string agent_section(const Descriptor& desc) { return desc.agent ? "agent" : "xray"; }
+const AgentBasics& agent_basics(const Descriptor& desc) {
+  if (desc.agent) return *desc.agent;
+  return desc.xray;
+}
+
+Descriptor parse_descriptor(std::string_view yaml, const std::string& path, const DescriptorCheck& check) {
   Problems p(path);
   Descriptor d;
   d.path = path;
@@ -171,19 +180,31 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
   else
     p.add(root.Mark(), "missing service (with at least name and base)");
   auto xray = top.get("xray");
-  read_xray(p, xray ? *xray : Field{"xray", YAML::Node(), YAML::Node()}, d, d.xray);
+  auto agent = top.get("agent");
+  if (xray && agent) {
+    p.add(agent->key.Mark(), "agent and xray: a descriptor has one of them, not both (xray: is the X-Ray daemon's "
+                             "section; `xraybake migrate --to adot-collector` turns it into agent:)");
+  } else if (agent) {
+    d.agent.emplace();
+    d.agent_mark = agent->key.Mark();
+    read_agent(p, *agent, d, *d.agent);
+  } else {
+    if (xray) d.agent_mark = xray->key.Mark();
+    read_xray(p, xray ? *xray : Field{"xray", YAML::Node(), YAML::Node()}, d, d.xray);
+  }
   check_stop_budget(p, d, top);
+  if (check) check(p, d);
   p.raise_if_any();
   d.warnings = p.warnings();
   return d;
 }
 
-Descriptor load_descriptor(const std::string& path) {
+Descriptor load_descriptor(const std::string& path, const DescriptorCheck& check) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     throw Error(ExitCode::bad_input, path + ": no such file",
                 "give the descriptor's path, or run xraybake init to write a starter xraybake.yaml");
-  return parse_descriptor(read_file(path), path);
+  return parse_descriptor(read_file(path), path, check);
 }
 
 }  // namespace xb

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "util/error.h"
 
@@ -39,36 +41,88 @@ struct ServiceSpec {
   std::map<std::string, std::string> labels;
 };
 
-struct XraySpec {
-  std::string version = "3.x";
-  std::string bucket_region = "us-east-2";
-  std::string url{kDefaultDaemonUrl};                      // {region} {arch} {version} placeholders
+// What every agent kind has, whichever section it was written in: its
+// package and how the supervisor runs it.
+struct AgentBasics {
+  std::string version;
+  std::string url;                                         // {region} {arch} {version} placeholders
   std::map<std::string, std::string> sha256;               // arch ("amd64") -> 64 hex, optional pins
-  nlohmann::ordered_json config = nlohmann::ordered_json::object();  // cfg.yaml keys (Version 2), validated
-  std::vector<std::string> args;                           // extra daemon flags
+  std::optional<std::string> signing_key;                  // PATH of a public key: verify _gpgorigin
+  std::vector<std::string> args;                           // extra agent flags
   std::string log = "stdout";                              // stdout, or a file path inside the image
   Millis flush_grace{5000};
   Millis ready_timeout{5000};
   Millis max_backoff{30000};                               // restart.max_backoff
-  std::optional<std::string> signing_key;                  // PATH of a public key: verify _gpgorigin
 };
+
+// The xray: section, the X-Ray daemon's (also what agent.kind xray-daemon maps onto).
+struct XraySpec : AgentBasics {
+  XraySpec() {
+    version = "3.x";
+    url = std::string(kDefaultDaemonUrl);
+  }
+  std::string bucket_region = "us-east-2";
+  nlohmann::ordered_json config = nlohmann::ordered_json::object();  // cfg.yaml keys (Version 2), validated
+};
+
+// The agent: section (design.md "Agents"). descriptor/ reads the keys every
+// kind shares; the kind (generator/agents/) checks the rest, `config` first.
+struct AgentSpec : AgentBasics {
+  std::string kind;                                        // one of kAgentKinds
+  std::string region;                                      // empty: AWS_REGION at run time
+  std::string endpoint;                                    // X-Ray API endpoint override
+  std::optional<bool> local_mode;
+  std::string role_arn;
+  std::string resource_arn;
+  std::string proxy_address;
+  std::optional<int> buffer_mb;
+  // Each an address (host:port) or "off"; nullopt: the kind's default.
+  struct Receivers {
+    std::optional<std::string> xray, otlp_grpc, otlp_http;
+  } receivers;
+  // Where each key was written (for the kind's messages); undefined nodes when absent.
+  YAML::Node node;        // the whole agent: mapping
+  YAML::Node config;      // agent.config as written: the agent's own format
+  YAML::Node config_key;
+};
+
+// The kinds design.md names; generator/agents/ says which are implemented.
+inline const std::vector<std::string> kAgentKinds{"xray-daemon", "adot-collector", "cloudwatch-agent",
+                                                  "otelcol-contrib"};
 
 struct Descriptor {
   std::string path;        // the file it was read from, as given (for messages)
   std::string dir;         // its directory (absolute): relative paths in it resolve against this
   std::string api_version = "xraybake/v1";
   ServiceSpec service;
+  // The X-Ray daemon's settings: from xray:, from agent: when agent.kind is
+  // xray-daemon (filled by that kind), else unused.
   XraySpec xray;
+  std::optional<AgentSpec> agent;  // the agent: section, as written
+  YAML::Mark agent_mark;            // where the xray: or agent: key is (line 0 when neither is written)
   // Valid but likely wrong (e.g. a stop_timeout above Fargate's maximum);
   // validate and build print them, they never fail a build.
   std::vector<Diagnostic> warnings;
 };
 
+class Problems;
+// What a layer above checks while the descriptor is read (generator/agents/:
+// the agent kind's own keys), so that every problem is still reported at once.
+using DescriptorCheck = std::function<void(Problems&, Descriptor&)>;
+
 // Reads and validates PATH. Throws xb::Error(bad_input) with one Diagnostic
 // per problem, all of them, or xb::Error(runtime) when the file can't be read.
-Descriptor load_descriptor(const std::string& path);
+// (agents::load_descriptor adds the agent kind's checks: use that one.)
+Descriptor load_descriptor(const std::string& path, const DescriptorCheck& check = {});
 // The same for text already in memory; `path` is used in messages.
-Descriptor parse_descriptor(std::string_view yaml, const std::string& path);
+Descriptor parse_descriptor(std::string_view yaml, const std::string& path, const DescriptorCheck& check = {});
+
+// The agent's kind: agent.kind, or xray-daemon for an xray: section (or none).
+std::string agent_kind(const Descriptor& desc);
+// The section it was written in, for messages: "agent" or "xray".
+std::string agent_section(const Descriptor& desc);
+// The basics of whichever section was written.
+const AgentBasics& agent_basics(const Descriptor& desc);
 
 // "linux/arm64" -> "arm64".
 std::string platform_arch(std::string_view platform);

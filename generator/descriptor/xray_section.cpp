@@ -24,7 +24,9 @@ std::optional<std::string> read_matching(Problems& p, const Field& f, const std:
   return std::nullopt;
 }
 
-void read_url(Problems& p, const Field& f, XraySpec& out) {
+}  // namespace
+
+void read_agent_url(Problems& p, const Field& f, AgentBasics& out) {
   auto s = read_string(p, f);
   if (!s) return;
   if (!s->starts_with("https://") && !s->starts_with("http://") && !s->starts_with("file://")) {
@@ -44,7 +46,7 @@ void read_url(Problems& p, const Field& f, XraySpec& out) {
   if (ok) out.url = *s;
 }
 
-void read_sha256(Problems& p, const Field& f, XraySpec& out) {
+void read_agent_sha256(Problems& p, const Field& f, AgentBasics& out) {
   static const std::regex hex("[0-9a-fA-F]{64}");
   MapFields fields(p, f, kArchs);
   for (const auto& field : fields.all()) {
@@ -61,13 +63,13 @@ void read_sha256(Problems& p, const Field& f, XraySpec& out) {
 const std::string kInitConfLimits =
     "must not contain # or a newline, nor start or end with a space (the supervisor's config file can not carry them)";
 
-bool init_conf_safe(const std::string& s) {
+static bool init_conf_safe(const std::string& s) {
   return s.find_first_of("#\n\r") == std::string::npos &&
          (s.empty() || (!std::isspace(static_cast<unsigned char>(s.front())) &&
                         !std::isspace(static_cast<unsigned char>(s.back()))));
 }
 
-void read_args(Problems& p, const Field& f, XraySpec& out) {
+static void read_agent_args(Problems& p, const Field& f, AgentBasics& out) {
   auto args = read_string_list(p, f, "[--log-level, debug]");
   if (!args) return;
   bool ok = true;
@@ -76,7 +78,10 @@ void read_args(Problems& p, const Field& f, XraySpec& out) {
     std::string path = f.path + "[" + std::to_string(i) + "]";
     static const std::regex config_flag("--?(c|config)(=.*)?");
     if (std::regex_match(a, config_flag)) {
-      p.add(f.value[i].Mark(), path + ": \"" + a + "\" is set by xraybake (the daemon reads the cfg.yaml made from xray.config); remove it");
+      p.add(f.value[i].Mark(), path + ": \"" + a + "\" is set by xraybake (" +
+                                   (f.path.starts_with("xray") ? "the daemon reads the cfg.yaml made from xray.config"
+                                                               : "the agent reads the config xraybake generates") +
+                                   "); remove it");
       ok = false;
     } else if (!init_conf_safe(a)) {
       p.add(f.value[i].Mark(), path + ": " + kInitConfLimits);
@@ -88,7 +93,7 @@ void read_args(Problems& p, const Field& f, XraySpec& out) {
 
 // Directories of the image that belong to the system: the log's directory is
 // given to the service user, so it must be one of its own, never these.
-bool system_directory(const std::filesystem::path& dir) {
+static bool system_directory(const std::filesystem::path& dir) {
   static const std::vector<std::string> kSystem{
       "/",          "/bin",      "/boot",       "/dev",         "/etc",          "/home",          "/lib",
       "/lib32",     "/lib64",    "/libx32",     "/media",       "/mnt",          "/opt",           "/proc",
@@ -104,7 +109,7 @@ bool system_directory(const std::filesystem::path& dir) {
   return false;
 }
 
-void read_log(Problems& p, const Field& f, XraySpec& out) {
+static void read_agent_log(Problems& p, const Field& f, AgentBasics& out) {
   auto s = read_string(p, f);
   if (!s) return;
   if (!init_conf_safe(*s)) {
@@ -127,13 +132,13 @@ void read_log(Problems& p, const Field& f, XraySpec& out) {
   out.log = *s;
 }
 
-void read_restart(Problems& p, const Field& f, XraySpec& out) {
+static void read_agent_restart(Problems& p, const Field& f, AgentBasics& out) {
   MapFields fields(p, f, std::vector<std::string>{"max_backoff"});
   if (auto v = fields.get("max_backoff"))
     if (auto d = read_positive_duration(p, *v)) out.max_backoff = *d;
 }
 
-void read_signing_key(Problems& p, const Field& f, const Descriptor& desc, XraySpec& out) {
+void read_agent_signing_key(Problems& p, const Field& f, const Descriptor& desc, AgentBasics& out) {
   auto s = read_string(p, f);
   if (!s) return;
   std::string path = resolve_path(desc, *s);
@@ -144,7 +149,15 @@ void read_signing_key(Problems& p, const Field& f, const Descriptor& desc, XrayS
     out.signing_key = path;
 }
 
-}  // namespace
+void read_agent_run_keys(Problems& p, const MapFields& fields, AgentBasics& out) {
+  if (auto v = fields.get("args")) read_agent_args(p, *v, out);
+  if (auto v = fields.get("log")) read_agent_log(p, *v, out);
+  if (auto v = fields.get("flush_grace"))
+    if (auto d = read_duration(p, *v)) out.flush_grace = *d;
+  if (auto v = fields.get("ready_timeout"))
+    if (auto d = read_duration(p, *v)) out.ready_timeout = *d;
+  if (auto v = fields.get("restart")) read_agent_restart(p, *v, out);
+}
 
 void read_xray(Problems& p, const Field& f, const Descriptor& desc, XraySpec& out) {
   MapFields fields(p, f, kXrayKeys);
@@ -157,18 +170,12 @@ void read_xray(Problems& p, const Field& f, const Descriptor& desc, XraySpec& ou
     static const std::regex re("[a-z]{2}(-[a-z]+)+-[0-9]+");
     if (auto s = read_matching(p, *v, re, "an AWS region such as us-east-2")) out.bucket_region = *s;
   }
-  if (auto v = fields.get("url")) read_url(p, *v, out);
-  if (auto v = fields.get("sha256")) read_sha256(p, *v, out);
+  if (auto v = fields.get("url")) read_agent_url(p, *v, out);
+  if (auto v = fields.get("sha256")) read_agent_sha256(p, *v, out);
   if (auto v = fields.get("config")) out.config = read_daemon_config(p, *v);
   else out.config = read_daemon_config(p, Field{"xray.config", YAML::Node(), YAML::Node()});
-  if (auto v = fields.get("args")) read_args(p, *v, out);
-  if (auto v = fields.get("log")) read_log(p, *v, out);
-  if (auto v = fields.get("flush_grace"))
-    if (auto d = read_duration(p, *v)) out.flush_grace = *d;
-  if (auto v = fields.get("ready_timeout"))
-    if (auto d = read_duration(p, *v)) out.ready_timeout = *d;
-  if (auto v = fields.get("restart")) read_restart(p, *v, out);
-  if (auto v = fields.get("signing_key")) read_signing_key(p, *v, desc, out);
+  read_agent_run_keys(p, fields, out);
+  if (auto v = fields.get("signing_key")) read_agent_signing_key(p, *v, desc, out);
 }
 
 }  // namespace xb

@@ -38,10 +38,10 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string not_found_hint(const XraySpec& xray, const std::string& arch) {
-  return "the server has no such file: check xray.version (" + xray.version + "; \"3.x\" or an exact version such as "
-         "3.6.6), xray.bucket_region (" + xray.bucket_region + ") and the architecture (" + arch +
-         ": amd64 or arm64)" + (std::getenv("XRAYBAKE_DAEMON_URL") ? ", and XRAYBAKE_DAEMON_URL" : ", and xray.url");
+std::string not_found_hint(const agents::Package& pkg, const std::string& arch) {
+  const char* mirror = pkg.mirror_env.empty() ? nullptr : std::getenv(pkg.mirror_env.c_str());
+  return "the server has no such file: " + pkg.not_found_hint + " (" + arch + ": amd64 or arm64)" +
+         (mirror ? ", and " + pkg.mirror_env : ", and " + pkg.section + ".url");
 }
 
 // Removes a temporary download unless it was committed or is kept for resuming.
@@ -56,10 +56,10 @@ struct TempFile {
 
 class Fetcher {
  public:
-  Fetcher(const Descriptor& desc, const FetchOptions& options)
-      : desc_(desc), options_(options), cache_(options.cache_dir), net_(net_settings_from_env(options.ca_bundle)) {
-    if (desc.xray.signing_key) {
-      fs::path key = *desc.xray.signing_key;
+  Fetcher(const Descriptor& desc, const agents::Package& pkg, const FetchOptions& options)
+      : pkg_(pkg), options_(options), cache_(options.cache_dir), net_(net_settings_from_env(options.ca_bundle)) {
+    if (pkg.signing_key) {
+      fs::path key = *pkg.signing_key;
       if (key.is_relative()) key = fs::path(desc.path).parent_path() / key;  // relative to the descriptor
       signing_key_ = key.string();
     }
@@ -87,7 +87,7 @@ class Fetcher {
       return deb;
     }
     if (options_.offline) {
-      fail_runtime("--offline: the " + arch + " daemon .deb is not in the cache " + cache_.root().string() +
+      fail_runtime("--offline: the " + arch + " " + pkg_.noun + " .deb is not in the cache " + cache_.root().string() +
                        ": needs " + url +
                        (pin ? " with sha256 " + pin->sha256 : " (no pin; it was never fetched into this cache)"),
                    "run `xraybake fetch` with network access against the same --cache-dir, or copy the file to " +
@@ -96,7 +96,7 @@ class Fetcher {
 
     // With a pin, what a killed run left is resumed: the digest catches a stale leftover.
     TempFile temp{cache_.temp_path(source), pin.has_value()};
-    DownloadContext context{arch, not_found_hint(desc_.xray, arch), pin.has_value(), pin ? pin->size : 0};
+    DownloadContext context{arch, not_found_hint(pkg_, arch), pin.has_value(), pin ? pin->size : 0};
     Downloaded got = download_file(source, temp.path, net_, context);
     temp.keep = false;
     if (pin && got.sha256 != pin->sha256 && got.resumed_from > 0) {
@@ -122,7 +122,7 @@ class Fetcher {
   }
 
  private:
-  const Descriptor& desc_;
+  const agents::Package& pkg_;
   const FetchOptions& options_;
   DebCache cache_;
   NetSettings net_;
@@ -132,7 +132,8 @@ class Fetcher {
 }  // namespace
 
 std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& options) {
-  Fetcher fetcher(desc, options);
+  const agents::Package pkg = agents::agent_for(desc).package(desc);
+  Fetcher fetcher(desc, pkg, options);
   const fs::path lock_path = lockfile_path(desc.path);
   const std::optional<LockFile> lock = read_lockfile(lock_path);
   LockFile updated = lock.value_or(LockFile{});
@@ -141,12 +142,12 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
 
   for (const auto& platform : desc.service.platforms) {
     const std::string arch = arch_of(platform);
-    const std::string canonical = redact_url(descriptor_url(desc.xray, arch));
-    const std::string url = download_url(desc.xray, arch);
+    const std::string canonical = redact_url(descriptor_url(pkg, arch));
+    const std::string url = download_url(pkg, arch);
 
     std::optional<Pin> desc_pin;
-    if (auto it = desc.xray.sha256.find(arch); it != desc.xray.sha256.end())
-      desc_pin = Pin{lower(it->second), "xray.sha256." + arch + " in " + desc.path};
+    if (auto it = pkg.sha256.find(arch); it != pkg.sha256.end())
+      desc_pin = Pin{lower(it->second), pkg.section + ".sha256." + arch + " in " + desc.path};
 
     std::optional<LockEntry> entry;
     if (lock) {
@@ -156,8 +157,9 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
       if (options.locked)
         fail_input(lock_path.string() + ": daemon." + arch + " pins " + entry->url + " but the descriptor now asks for " +
                        canonical,
-                   "xray.url, version or bucket_region changed: run `xraybake fetch` without --locked to re-pin, "
-                   "then commit xraybake.lock");
+                   (pkg.section == "xray" ? std::string("xray.url, version or bucket_region changed")
+                                          : std::string("agent.kind, url or version changed")) +
+                       ": run `xraybake fetch` without --locked to re-pin, then commit xraybake.lock");
       log::info(lock_path.string() + ": the " + arch + " URL changed; pinning the new one");
       entry.reset();
     }
@@ -169,9 +171,10 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
     std::optional<Pin> pin = desc_pin;
     if (!pin && entry) pin = Pin{entry->sha256, lock_path.string() + " daemon." + arch, entry->size};
     if (!pin && options.locked)
-      fail_input("--locked: no sha256 pinned for the " + arch + " daemon .deb (" + canonical + ") in " +
-                     lock_path.string() + " or xray.sha256",
-                 "run `xraybake fetch` once without --locked and commit xraybake.lock, or set xray.sha256." + arch);
+      fail_input("--locked: no sha256 pinned for the " + arch + " " + pkg.noun + " .deb (" + canonical + ") in " +
+                     lock_path.string() + " or " + pkg.section + ".sha256",
+                 "run `xraybake fetch` once without --locked and commit xraybake.lock, or set " + pkg.section +
+                     ".sha256." + arch);
 
     FetchedDeb deb = fetcher.fetch(arch, url, pin);
     if (!desc_pin || entry) {
@@ -201,7 +204,7 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
     std::string archs;
     for (const auto& a : newly_pinned) archs += (archs.empty() ? "" : ", ") + a;
     log::info("wrote " + lock_path.string() + ": pinned the sha256 of the " + archs +
-              " daemon .deb; commit it so CI fetches exactly these bytes (--locked)");
+              " " + pkg.noun + " .deb; commit it so CI fetches exactly these bytes (--locked)");
   }
   return out;
 }

@@ -23,14 +23,14 @@ std::string expand_url(std::string_view tmpl, std::string_view region, std::stri
   return out;
 }
 
-std::string descriptor_url(const XraySpec& xray, std::string_view arch) {
-  return expand_url(xray.url, xray.bucket_region, arch, xray.version);
+std::string descriptor_url(const agents::Package& pkg, std::string_view arch) {
+  return expand_url(pkg.url, pkg.region, arch, pkg.version);
 }
 
-std::string download_url(const XraySpec& xray, std::string_view arch) {
-  const char* mirror = std::getenv("XRAYBAKE_DAEMON_URL");
-  if (mirror && *mirror) return expand_url(mirror, xray.bucket_region, arch, xray.version);
-  return descriptor_url(xray, arch);
+std::string download_url(const agents::Package& pkg, std::string_view arch) {
+  const char* mirror = pkg.mirror_env.empty() ? nullptr : std::getenv(pkg.mirror_env.c_str());
+  if (mirror && *mirror) return expand_url(mirror, pkg.region, arch, pkg.version);
+  return descriptor_url(pkg, arch);
 }
 
 }  // namespace xb

@@ -1,11 +1,12 @@
-// The daemon .deb's URL: xray.url (or XRAYBAKE_DAEMON_URL, the mirror of an
-// air-gapped CI) with {region} {arch} {version} expanded.
+// The agent .deb's URL: the descriptor's url (or the kind's mirror variable,
+// XRAYBAKE_DAEMON_URL for the X-Ray daemon: the mirror of an air-gapped CI)
+// with {region} {arch} {version} expanded.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "descriptor/descriptor.h"
+#include "agents/agent.h"
 
 namespace xb {
 
@@ -14,10 +15,10 @@ namespace xb {
 std::string expand_url(std::string_view tmpl, std::string_view region, std::string_view arch,
                        std::string_view version);
 
-// xray.url expanded for ARCH: the canonical URL, recorded in xraybake.lock.
-std::string descriptor_url(const XraySpec& xray, std::string_view arch);
+// The package's url expanded for ARCH: the canonical URL, recorded in xraybake.lock.
+std::string descriptor_url(const agents::Package& pkg, std::string_view arch);
 
-// Where to download from: XRAYBAKE_DAEMON_URL when set, else xray.url; expanded.
-std::string download_url(const XraySpec& xray, std::string_view arch);
+// Where to download from: the mirror variable when set, else the url; expanded.
+std::string download_url(const agents::Package& pkg, std::string_view arch);
 
 }  // namespace xb

@@ -18,8 +18,9 @@ TEST(Url, LeavesUnknownBracesAlone) {
 }
 
 TEST(Url, EnvironmentOverridesDownloadButNotDescriptorUrl) {
-  XraySpec x;
-  x.version = "3.6.6";
+  Descriptor d;
+  d.xray.version = "3.6.6";
+  agents::Package x = agents::agent_for(d).package(d);
   ::setenv("XRAYBAKE_DAEMON_URL", "file:///mirror/{region}/{arch}-{version}.deb", 1);
   EXPECT_EQ(download_url(x, "amd64"), "file:///mirror/us-east-2/amd64-3.6.6.deb");
   EXPECT_EQ(descriptor_url(x, "amd64"),

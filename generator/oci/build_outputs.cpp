@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "agents/agent.h"
 #include "oci/base_image.h"
 #include "render/service_files.h"
 #include "util/error.h"
@@ -64,6 +65,10 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.title = s.name;
   req.platforms = s.platforms;
   for (const auto& d : debs) req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path});
+  const agents::Agent& agent = agents::agent_for(desc);
+  const auto files = agent.layer_files();
+  if (files.size() != 1) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes one file of its .deb");
+  req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to};
   req.service_files = service_entries(desc, options);
   req.config.entrypoint = image_entrypoint();
   if (!s.command.empty()) req.config.cmd = s.command;  // else each platform's base Entrypoint + Cmd

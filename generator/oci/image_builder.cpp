@@ -27,15 +27,16 @@ void make_dir(const std::filesystem::path& dir) {
   if (ec) fail_runtime("cannot create " + dir.string() + ": " + ec.message());
 }
 
-// /usr/bin/xray straight from the .deb into the layer, never whole in memory.
-LayerResult daemon_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
-  LayerResult out{daemon_layer_file(deb.arch), {}};
+// The agent's binary straight from the .deb into the layer, never whole in memory.
+LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
+  const AgentLayerSpec& agent = req.agent;
+  LayerResult out{agent_layer_file(agent, deb.arch), {}};
   auto final_path = req.out_dir / out.file;
   auto tmp = final_path;
   tmp += ".partial";
   // Warm builds: the layer made from this very .deb before, copied out of the cache.
   LayerCache cache(req.layer_cache);
-  const std::string key = daemon_layer_key(deb.sha256, deb.arch, std::string(deb::kDaemonPath), req.epoch);
+  const std::string key = daemon_layer_key(deb.sha256, deb.arch, agent.binary_from, req.epoch);
   if (cache.enabled() && !deb.sha256.empty()) {
     if (auto hit = cache.get(key, tmp); hit && hit->meta.contains("daemon_version")) {
       std::filesystem::rename(tmp, final_path);
@@ -48,17 +49,22 @@ LayerResult daemon_layer(const ImageRequest& req, const DebInput& deb, std::stri
   opts.arch = deb.arch;
   opts.limits = req.limits;
   opts.display_name = deb.url.empty() ? deb.path.string() : deb.url;
+  opts.binary_path = agent.binary_from;
   bool written = false;
   auto info = deb::read_deb(deb.path, opts, [&](deb::DaemonStream& s) {
     LayerEntry e;
-    e.path = std::string("/") + std::string(deb::kDaemonPath);
-    e.mode = 0755;  // whatever the package says, the daemon must be executable by the service user
+    e.path = agent.binary_to;
+    e.mode = 0755;  // whatever the package says, the agent must be executable by the service user
     e.size = s.size;
     e.stream = s.read;
     out.blob = write_layer(tmp, {std::move(e)}, req.epoch);
     written = true;
   });
-  if (!written) fail_runtime("internal: no daemon layer written for " + deb.path.string());
+  if (!written) fail_runtime("internal: no agent layer written for " + deb.path.string());
+  if (!agent.package.empty() && info.package != agent.package)
+    fail_input(opts.display_name + ": the package is " + (info.package.empty() ? "unnamed" : "'" + info.package + "'") +
+                   " (control: Package), not '" + agent.package + "': it is not the " + agent.kind + " .deb",
+               "check the url (and its mirror variable) and the sha256 pins");
   // Kept only now that the whole package passed every check.
   if (!deb.sha256.empty()) cache.put(key, tmp, {out.blob, {{"daemon_version", info.version}}});
   std::filesystem::rename(tmp, final_path);
@@ -94,9 +100,9 @@ std::map<std::string, std::string> labels_for(const ImageRequest& req, const Ima
       {"org.opencontainers.image.base.name", req.base_name},
       {"org.opencontainers.image.base.digest", base.manifest_digest},
       {"io.xraybake.version", XRAYBAKE_VERSION},
-      {"io.xraybake.xray-daemon.version", daemon_version},
-      {"io.xraybake.xray-daemon.deb.sha256", deb.sha256},
-      {"io.xraybake.xray-daemon.deb.url", deb.url},
+      {"io.xraybake." + req.agent.kind + ".version", daemon_version},
+      {"io.xraybake." + req.agent.kind + ".deb.sha256", deb.sha256},
+      {"io.xraybake." + req.agent.kind + ".deb.url", deb.url},
   };
   // The service's own labels win, e.g. to set org.opencontainers.image.source.
   for (const auto& [k, v] : req.config.labels) labels[k] = v;
@@ -105,7 +111,9 @@ std::map<std::string, std::string> labels_for(const ImageRequest& req, const Ima
 
 }  // namespace
 
-std::string daemon_layer_file(const std::string& arch) { return "layers/xray-daemon-" + arch + ".tar.gz"; }
+std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch) {
+  return "layers/" + agent.kind + "-" + arch + ".tar.gz";
+}
 std::string init_layer_file(const std::string& arch) { return "layers/xraybake-init-" + arch + ".tar.gz"; }
 
 std::string tag_of(const std::string& image_name) {
@@ -135,7 +143,7 @@ ImageResult build_image(const ImageRequest& req) {
     PlatformResult pr;
     pr.platform = req.platforms[i];
     pr.deb = deb;
-    LayerResult daemon = daemon_layer(req, deb, pr.daemon_version);
+    LayerResult daemon = agent_layer(req, deb, pr.daemon_version);
     LayerResult init = init_layer(req, arch);
     res.layers.push_back(daemon);
     res.layers.push_back(init);
@@ -150,7 +158,7 @@ ImageResult build_image(const ImageRequest& req) {
     }
     std::vector<HistoryLayer> history;
     const std::pair<const LayerResult*, std::string> added[] = {
-        {&daemon, "xraybake: /usr/bin/xray " + pr.daemon_version + " from " + deb.url + " (sha256 " + deb.sha256 + ")"},
+        {&daemon, "xraybake: " + req.agent.binary_to + " " + pr.daemon_version + " from " + deb.url + " (sha256 " + deb.sha256 + ")"},
         {&init, std::string("xraybake: ") + kInitPath + " " + XRAYBAKE_VERSION + " (" + arch + ")"},
         {&service, "xraybake: service files for " + req.title}};
     for (const auto& [layer, created_by] : added) {

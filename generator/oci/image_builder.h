@@ -1,4 +1,4 @@
-// The whole image: for each platform the daemon layer (streamed out of the
+// The whole image: for each platform the agent layer (streamed out of the
 // .deb), the supervisor layer and the shared service layer, written to
 // OUT/layers/ and, byte for byte the same, into the OCI image layout OUT/oci
 // on top of the base's layers, with one manifest per platform and an index.
@@ -27,6 +27,14 @@ struct DebInput {
   std::filesystem::path path;
 };
 
+// The agent's layer: which file of its .deb goes where, and what it is called.
+struct AgentLayerSpec {
+  std::string kind;          // "xray-daemon": layers/<kind>-<arch>.tar.gz, labels io.xraybake.<kind>.*
+  std::string package;       // what the .deb's control must say in Package:
+  std::string binary_from;   // in data.tar, without "./": "usr/bin/xray"
+  std::string binary_to;     // in the image: "/usr/bin/xray"
+};
+
 struct ImageRequest {
   std::filesystem::path out_dir;          // OUT, normally a StagingDir: layers/ and oci/ go here
   std::filesystem::path base_layout;      // a local OCI layout (oci:DIR, or a registry base pulled into one)
@@ -36,11 +44,12 @@ struct ImageRequest {
   std::string title;                      // service.name
   std::vector<std::string> platforms;     // "linux/amd64", ...
   std::vector<DebInput> debs;             // one per platform, matched by arch
+  AgentLayerSpec agent;                   // what is taken out of each .deb
   std::vector<LayerEntry> service_files;  // layers/service.tar.gz
   ConfigChanges config;                   // the same for every platform; labels are added per platform
   int64_t epoch = 0;                      // SOURCE_DATE_EPOCH: every timestamp
   deb::Limits limits;
-  std::filesystem::path layer_cache;      // the cache dir: daemon layers kept by .deb digest (layer_cache.h); empty: none
+  std::filesystem::path layer_cache;      // the cache dir: agent layers kept by .deb digest (layer_cache.h); empty: none
 };
 
 struct LayerResult {
@@ -67,7 +76,7 @@ struct ImageResult {
 };
 
 // Layer file names (relative to OUT).
-std::string daemon_layer_file(const std::string& arch);
+std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch);
 std::string init_layer_file(const std::string& arch);
 inline constexpr const char* kServiceLayerFile = "layers/service.tar.gz";
 

@@ -1,5 +1,6 @@
 // OUT/Dockerfile: the same image as OUT/oci, built by docker buildx (registry
 // base) or podman/buildah (FROM oci:DIR:TAG), without RUN and so without network.
+#include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "render/escape.h"
 #include "render/render.h"
@@ -27,6 +28,7 @@ std::string render_dockerfile(const Descriptor& desc, const RenderOptions& optio
   for (const auto& p : s.platforms) platforms += (platforms.empty() ? "" : ",") + p;
   d.set("platforms", platforms);
   d.set("from", from_line(desc));
+  d.set("agent_layer", std::string(agents::agent_for(desc).kind()));
   d.set("labels", mustache_pairs(s.labels, "key", "value"));
   d.set("env", mustache_pairs(image_env(desc), "name", "value"));
   if (s.workdir) d.set("workdir", *s.workdir);

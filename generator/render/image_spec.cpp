@@ -2,6 +2,8 @@
 // the entrypoint script, the ECS fragment and the OCI image config.
 #include "render/render.h"
 
+#include "agents/agent.h"
+
 namespace xb {
 
 std::vector<std::string> image_entrypoint() {
@@ -15,8 +17,7 @@ std::vector<std::string> app_command(const Descriptor& desc, const RenderOptions
 }
 
 std::vector<std::pair<std::string, std::string>> image_env(const Descriptor& desc) {
-  std::vector<std::pair<std::string, std::string>> env;
-  env.emplace_back("AWS_XRAY_DAEMON_ADDRESS", sdk_daemon_address(desc.xray));
+  std::vector<std::pair<std::string, std::string>> env = agents::agent_for(desc).app_env(desc);
   for (const auto& kv : desc.service.env) env.push_back(kv);
   return env;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agents/agent.h"
 #include "render/escape.h"
 #include "render/service_files.h"
 #include "support/subprocess.h"
@@ -144,16 +145,6 @@ TEST(Render, EcsFragmentIsValidJsonWithoutUdp) {
   EXPECT_EQ(j["dockerLabels"]["team"], "pay ments");
 }
 
-TEST(Render, DaemonConfigIsVersion2YamlWithABufferSize) {
-  auto cfg = YAML::Load(render_daemon_config(sample()));
-  EXPECT_EQ(cfg["Version"].as<int>(), 2);
-  EXPECT_EQ(cfg["TotalBufferSizeMB"].as<int>(), kDefaultBufferMB);
-  EXPECT_EQ(cfg["LocalMode"].as<bool>(), true);
-  EXPECT_EQ(cfg["Region"].as<std::string>(), "no");
-  EXPECT_EQ(cfg["Region"].Tag(), "!");  // quoted: stays a string for the daemon
-  EXPECT_FALSE(cfg["Concurrency"]);     // only what was given
-}
-
 TEST(Render, InitConfFollowsTheSupervisorContract) {
   auto d = sample();
   d.xray.args = {"--log-level", "debug"};
@@ -201,7 +192,7 @@ TEST(Render, ServiceLayerFiles) {
     EXPECT_EQ(f.gid, user_owned ? 5678u : 0u) << f.path;
     EXPECT_EQ(f.mode, f.directory ? 0755u : 0644u) << f.path;
   }
-  EXPECT_EQ(files[5].content, render_daemon_config(d));
+  EXPECT_EQ(files[5].content, agents::agent_for(d).config_files(d)[0].content);
   EXPECT_EQ(files[7].content, render_init_conf(d, {}));
 }
 

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <map>
 
+#include "agents/agent.h"
+
 namespace xb {
 
 std::vector<ImageFile> service_layer_files(const Descriptor& desc, const RenderOptions& options) {
@@ -18,18 +20,15 @@ std::vector<ImageFile> service_layer_files(const Descriptor& desc, const RenderO
     add_parents(std::filesystem::path(path));
     files[std::string(path)] = ImageFile{std::string(path), std::move(content), 0644, 0, 0, false};
   };
-  // The daemon runs as the service user: it must be able to write its log.
+  // The agent runs as the service user: it must be able to write its log.
   auto add_user_dir = [&](const std::filesystem::path& dir) {
     add_parents(dir);
     files[dir.string()] = ImageFile{dir.string(), "", 0755, desc.service.uid, desc.service.gid, true};
   };
-  add_file(kDaemonConfigPath, render_daemon_config(desc));
+  const agents::Agent& agent = agents::agent_for(desc);
+  for (auto& f : agent.config_files(desc)) add_file(f.path, std::move(f.content));
   add_file(kInitConfPath, render_init_conf(desc, options));
-  add_user_dir(std::string(kDaemonLogDir));
-  if (desc.xray.log != "stdout") {
-    auto dir = std::filesystem::path(desc.xray.log).lexically_normal().parent_path();
-    if (dir != dir.root_path() && !dir.empty()) add_user_dir(dir);
-  }
+  for (const auto& dir : agent.writable_dirs(desc)) add_user_dir(dir);
   std::vector<ImageFile> out;
   for (auto& [_, f] : files) out.push_back(std::move(f));
   return out;  // std::map order: a parent sorts before its children

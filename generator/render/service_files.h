@@ -1,6 +1,6 @@
-// What the service layer (layers/service.tar.gz) holds: the daemon's
-// cfg.yaml, the supervisor's config and the log directory owned by the
-// service user, with their parent directories.
+// What the service layer (layers/service.tar.gz) holds: the agent's config
+// (the daemon's cfg.yaml, the collector's YAML), the supervisor's config and
+// the agent's log directories owned by the service user, with their parents.
 #pragma once
 
 #include <cstdint>

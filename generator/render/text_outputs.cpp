@@ -1,3 +1,4 @@
+#include "agents/agent.h"
 #include "render/render.h"
 #include "util/fs.h"
 
@@ -7,7 +8,10 @@ void write_text_outputs(const Descriptor& desc, const std::filesystem::path& dir
   write_file(dir / "Dockerfile", render_dockerfile(desc, options));
   write_file(dir / "docker-entrypoint.sh", render_entrypoint(desc, options), fs::perms(0755));
   write_file(dir / "ecs-task-definition.json", render_ecs_task_definition(desc, options));
-  write_file(dir / "cfg.yaml", render_daemon_config(desc));
+  for (const auto& f : agents::agent_for(desc).config_files(desc)) {
+    std::filesystem::create_directories((dir / f.out_path).parent_path());
+    write_file(dir / f.out_path, f.content);
+  }
 }
 
 }  // namespace xb

@@ -30,7 +30,10 @@ TEST(CliValidate, AcceptsAValidDescriptorFromTheCurrentDirectory) {
   auto r = xraybake({"validate"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "xraybake.yaml: OK (api, 1 platform, daemon 3.x)\n");
-  EXPECT_EQ(r.err, "");
+  // No agent: section: the X-Ray daemon, whose support ends.
+  EXPECT_EQ(r.err, "xraybake.yaml:1:1: warning: the X-Ray daemon is in maintenance since 2026-02-25 and its support "
+                   "ends on 2027-02-25: move to the ADOT collector with `xraybake migrate --to adot-collector "
+                   "xraybake.yaml`\n");
 }
 
 TEST(CliValidate, ReportsEveryErrorAtOnceWithPositionsAndExit2) {
