@@ -7,7 +7,8 @@
 #include "util/strings.h"
 
 #define XB_AGENT_KINDS(X) \
-  X(xray_daemon)
+  X(xray_daemon)          \
+  X(adot_collector)
 
 namespace xb::agents {
 
