@@ -228,6 +228,23 @@ void emit(YAML::Emitter& out, const YAML::Node& node) {
 
 // --- checking agent.config ---------------------------------------------------
 
+// CONFIG's node at PATH, or nothing. Const lookups add no key, and copies (not
+// assignment or reset(), which write or throw) walk down.
+std::optional<YAML::Node> find(const YAML::Node& config, const std::vector<std::string>& path, size_t i = 0) {
+  if (i == path.size()) return config;
+  if (!config.IsDefined() || !config.IsMap()) return std::nullopt;
+  const YAML::Node child = config[path[i]];
+  if (!child.IsDefined()) return std::nullopt;
+  return find(child, path, i + 1);
+}
+
+// Where CONFIG sets PATH to something that is not null.
+std::optional<YAML::Mark> set_at(const YAML::Node& config, const std::vector<std::string>& path) {
+  auto n = find(config, path);
+  if (!n || n->IsNull()) return std::nullopt;
+  return n->Mark();
+}
+
 struct Checker {
   Problems& p;
 
@@ -287,20 +304,8 @@ struct Checker {
         {{"extensions", "health_check", "endpoint"}, "nothing: the supervisor waits for it at " + std::string(kHealthCheck)},
     };
     for (const auto& o : owned) {
-      // reset(), not =: assigning a YAML::Node writes into the tree it refers to.
-      YAML::Node n;
-      n.reset(config);
-      for (const auto& k : o.at) {
-        if (!n.IsMap()) {
-          n.reset(YAML::Node());
-          break;
-        }
-        const YAML::Node& cn = n;  // const: looking up adds no key
-        n.reset(cn[k]);
-        if (!n.IsDefined()) break;
-      }
-      if (n.IsDefined() && !n.IsNull())
-        p.add(n.Mark(), "agent.config." + join(o.at, ".") + " is set by xraybake from the descriptor: use " + o.instead +
+      if (auto mark = set_at(config, o.at))
+        p.add(*mark, "agent.config." + join(o.at, ".") + " is set by xraybake from the descriptor: use " + o.instead +
                             " (the app's environment and the readiness checks follow it)");
     }
   }
@@ -345,8 +350,8 @@ struct Checker {
     }
     for (const auto& item : list) {
       const std::string id = item.IsScalar() ? item.Scalar() : "";
-      bool defined = all[section].IsMap() && all[section][id].IsDefined();
-      bool connector = section != "processors" && all["connectors"].IsMap() && all["connectors"][id].IsDefined();
+      bool defined = find(all, {section, id}).has_value();
+      bool connector = section != "processors" && find(all, {"connectors", id}).has_value();
       if (!defined && !connector)
         p.add(item.Mark(), path + ": \"" + id + "\" is not defined in " + section + " (the collector would not start)");
     }
@@ -476,14 +481,14 @@ class AdotCollector final : public Agent {
   // One batch timeout plus one export request, as the merged config has them.
   Millis min_flush_grace(const Descriptor& desc) const override {
     YAML::Node c = config_of(*desc.agent);
-    Millis batch = go_duration(c["processors"]["batch/traces"]["timeout"], kBatchTimeout);
-    YAML::Node t = c["exporters"]["awsxray"]["request_timeout_seconds"];
+    Millis batch = go_duration(find(c, {"processors", "batch/traces", "timeout"}).value_or(YAML::Node()), kBatchTimeout);
+    YAML::Node t = find(c, {"exporters", "awsxray", "request_timeout_seconds"}).value_or(YAML::Node());
     long seconds = 30;  // the exporter's default
     if (t.IsScalar()) try {
         seconds = std::stol(t.Scalar());
       } catch (const std::exception&) {
       }
-    return batch + Millis(seconds * 1000);
+    return batch + Millis(std::clamp(seconds, 0L, 86400L) * 1000);
   }
 
   std::optional<std::string> support_notice(const Descriptor&) const override { return std::nullopt; }

@@ -121,7 +121,7 @@ TEST(AdotCollector, ConfigMistakesAreErrorsAtTheirPosition) {
                     "        traces: {exporters: [awsemf]}\n");     // 18
   std::vector<std::string> want{
       "d.yaml:7:5: unknown section \"recievers\" in agent.config (did you mean \"receivers\"?)",
-      "d.yaml:9:23: unknown key \"timout\" in agent.config.processors.batch/traces (did you mean \"timeout\"?)",
+      "d.yaml:9:22: unknown key \"timout\" in agent.config.processors.batch/traces (did you mean \"timeout\"?)",
       "d.yaml:11:7: agent.config.processors: the ADOT collector has no processor \"sampler\" (it ships: batch, "
       "memory_limiter, attributes, resource, resourcedetection, probabilistic_sampler, filter, metricstransform, "
       "span, k8sattributes, tail_sampling, transform, groupbytrace, groupbyattrs, cumulativetodelta, deltatorate, "

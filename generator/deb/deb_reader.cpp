@@ -14,21 +14,20 @@ namespace {
 
 constexpr size_t kChunk = 64 << 10;
 constexpr uint64_t kMaxControlSize = 1 << 20;
-constexpr const char* kHint =
-    "the package is broken or hostile: check xray.url (or XRAYBAKE_DAEMON_URL) and the sha256 pin, "
-    "then fetch it again";
+constexpr const char* kCheckSource = "check where the package comes from and its sha256 pin";
 
 // Where we are, for messages: "DEB: data.tar.gz: 'entry': what".
 struct Where {
   std::string deb;
   std::string member;
+  std::string check = kCheckSource;  // the hint's "check ..." part
 };
 
 [[noreturn]] void bad(const Where& w, std::string_view entry, const std::string& what) {
   std::string msg = w.deb;
   if (!w.member.empty()) msg += ": " + w.member;
   if (!entry.empty()) msg += ": '" + std::string(entry) + "'";
-  fail_input(msg + ": " + what, kHint);
+  fail_input(msg + ": " + what, "the package is broken or hostile: " + w.check + ", then fetch it again");
 }
 
 // The current member of the `ar` archive, read as a stream by a nested archive.
@@ -216,7 +215,8 @@ void hand_over_binary(archive* a, archive_entry* e, const Where& where, const st
 
 ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& options,
                      const std::function<void(DaemonStream&)>& sink) {
-  Where where{options.display_name.empty() ? deb.string() : options.display_name, ""};
+  Where where{options.display_name.empty() ? deb.string() : options.display_name, "",
+              options.hint.empty() ? kCheckSource : options.hint};
   ReadArchive ar(archive_read_new());
   archive_read_support_format_ar(ar.get());
   std::error_code ec;
@@ -253,14 +253,18 @@ ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& option
       if (!info.architecture.empty() && info.architecture != "all" && info.architecture != options.arch)
         fail_input(where.deb + " is a package for " + info.architecture + " (control: Architecture: " +
                        info.architecture + "), but the platform is linux/" + options.arch,
-                   "use the " + options.arch + " package: check the {arch} placeholder of xray.url and the sha256 pins");
+                   "use the " + options.arch + " package: " + where.check + " (the {arch} placeholder)");
+      if (!options.package.empty() && info.package != options.package)
+        fail_input(where.deb + ": the package is " + (info.package.empty() ? "unnamed" : "'" + info.package + "'") +
+                       " (control: Package), not '" + options.package + "'",
+                   where.check);
     } else if (where.member.rfind("data.tar", 0) == 0) {
       if (have_data) bad(where, "", "a second data member");
       MemberSource src{ar.get(), {}};
       ReadArchive tar = open_member_tar(src, where);
       walk_tar(tar.get(), where, options.limits, [&](const std::string& name, archive_entry* e, bool link) {
         if (name != options.binary_path) return;
-        if (link) bad(where, name, "is a link, not the daemon binary itself");
+        if (link) bad(where, name, "is a link, not the agent's binary itself");
         hand_over_binary(tar.get(), e, where, name, options, sink);
         have_binary = true;
       });
@@ -276,7 +280,8 @@ ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& option
   if (!have_data) bad(where, "", "no data.tar member");
   if (!have_binary) {
     where.member = "data.tar";
-    bad(where, "", "no /" + options.binary_path + " in the package (is this the X-Ray daemon .deb?)");
+    bad(where, "", "no /" + options.binary_path + " in the package" +
+                              (options.package.empty() ? "" : " (is this the " + options.package + " .deb?)"));
   }
   return info;
 }

@@ -39,6 +39,8 @@ struct ReadOptions {
   std::string arch;                            // "amd64": the binary's ELF machine must match
   std::string binary_path{kDaemonPath};        // the one file taken from data.tar
   std::string display_name;                    // the package in messages (its URL); empty: the path
+  std::string package;                         // what control's Package: must say; empty: any
+  std::string hint;                            // what to check when it is not that package (the keys naming its URL)
   Limits limits;
 };
 

@@ -123,7 +123,7 @@ TEST(DebReader, HardlinkLeavingTheTree) {
 TEST(DebReader, DaemonAsLinkIsRefused) {
   auto entries = daemon_entries("");
   entries.back() = {"./usr/bin/xray", AE_IFLNK, 0777, "", "/bin/sh"};
-  EXPECT_THAT(refusal(make_deb_from("amd64", make_tar(entries))), HasSubstr("is a link, not the daemon binary"));
+  EXPECT_THAT(refusal(make_deb_from("amd64", make_tar(entries))), HasSubstr("is a link, not the agent's binary itself"));
 }
 
 TEST(DebReader, DeviceNodesAndFifos) {

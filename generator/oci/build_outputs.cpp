@@ -68,7 +68,9 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   const agents::Agent& agent = agents::agent_for(desc);
   const auto files = agent.layer_files();
   if (files.size() != 1) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes one file of its .deb");
-  req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to};
+  const agents::Package pkg = agent.package(desc);
+  req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to,
+               "check " + pkg.section + ".url (or " + pkg.mirror_env + ") and " + pkg.section + ".sha256"};
   req.service_files = service_entries(desc, options);
   req.config.entrypoint = image_entrypoint();
   if (!s.command.empty()) req.config.cmd = s.command;  // else each platform's base Entrypoint + Cmd

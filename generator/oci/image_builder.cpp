@@ -50,6 +50,8 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
   opts.limits = req.limits;
   opts.display_name = deb.url.empty() ? deb.path.string() : deb.url;
   opts.binary_path = agent.binary_from;
+  opts.package = agent.package;
+  opts.hint = agent.source_hint;
   bool written = false;
   auto info = deb::read_deb(deb.path, opts, [&](deb::DaemonStream& s) {
     LayerEntry e;
@@ -61,10 +63,6 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
     written = true;
   });
   if (!written) fail_runtime("internal: no agent layer written for " + deb.path.string());
-  if (!agent.package.empty() && info.package != agent.package)
-    fail_input(opts.display_name + ": the package is " + (info.package.empty() ? "unnamed" : "'" + info.package + "'") +
-                   " (control: Package), not '" + agent.package + "': it is not the " + agent.kind + " .deb",
-               "check the url (and its mirror variable) and the sha256 pins");
   // Kept only now that the whole package passed every check.
   if (!deb.sha256.empty()) cache.put(key, tmp, {out.blob, {{"daemon_version", info.version}}});
   std::filesystem::rename(tmp, final_path);

@@ -33,6 +33,7 @@ struct AgentLayerSpec {
   std::string package;       // what the .deb's control must say in Package:
   std::string binary_from;   // in data.tar, without "./": "usr/bin/xray"
   std::string binary_to;     // in the image: "/usr/bin/xray"
+  std::string source_hint;   // when the .deb is not that package: "check xray.url (or XRAYBAKE_DAEMON_URL) ..."
 };
 
 struct ImageRequest {

@@ -141,7 +141,7 @@ TEST(AdotBuild, LayerHoldsOnlyTheCollectorAndTheConfigIsInTheServiceLayer) {
   EXPECT_EQ(ecs["environment"][1]["name"], "OTEL_EXPORTER_OTLP_ENDPOINT");
 
   // Pinned like the daemon: xraybake.lock, then --locked from the cache alone.
-  EXPECT_THAT(slurp(dir / "xraybake.lock"), HasSubstr("aws-otel-collector-amd64-0.49.0.deb"));
+  EXPECT_THAT(slurp(dir / "xraybake.lock"), HasSubstr("\"https://aws-otel-collector.s3.amazonaws.com/ubuntu/amd64/v0.49.0/aws-otel-collector.deb\""));  // the canonical URL, not the mirror
   r = build(dir, kMirror, {"--locked", "--offline"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
@@ -153,6 +153,7 @@ TEST(AdotBuild, AnotherPackageAtTheUrlIsRefused) {
   auto r = build(dir, "file://" + fixtures::deb_dir() + "/aws-xray-daemon-linux-{arch}-3.6.6.deb");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("the package is 'xray' (control: Package), not 'aws-otel-collector'"));
+  EXPECT_THAT(r.err, HasSubstr("hint: check agent.url (or XRAYBAKE_ADOT_URL) and agent.sha256"));
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 

@@ -12,6 +12,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const char* kBroken =
     "apiVersion: xraybake/v1\n"
@@ -94,11 +95,21 @@ TEST(CliValidate, EveryExampleValidates) {
   TempDir dir;
   for (const auto& name : names) {
     // A copy beside a base image, for the examples whose local base run.sh writes.
-    fs::path copy = dir / name / "xraybake.yaml";
-    spit(copy, slurp(std::string(XB_SOURCE_DIR) + "/examples/" + name + "/xraybake.yaml"));
+    fs::create_directories(dir / name);
     fs::create_directory_symlink(fixtures::base_oci(), dir / name / "base-oci");
-    auto r = xraybake({"validate", copy.string()});
-    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    // Each example and its OpenTelemetry twin (the ADOT collector).
+    for (const std::string file : {"xraybake.yaml", "xraybake.otel.yaml"}) {
+      fs::path copy = dir / name / file;
+      spit(copy, slurp(std::string(XB_SOURCE_DIR) + "/examples/" + name + "/" + file));
+      auto r = xraybake({"validate", copy.string()});
+      EXPECT_EQ(r.exit_code, 0) << name << "/" << file << ": " << r.err;
+      if (file == "xraybake.otel.yaml") {
+        EXPECT_THAT(r.out, HasSubstr("adot-collector 0.49.0")) << name;
+        EXPECT_THAT(r.err, Not(HasSubstr("2027-02-25"))) << name;  // no end-of-support warning on the twin
+      } else {
+        EXPECT_THAT(r.err, HasSubstr("2027-02-25")) << name;
+      }
+    }
   }
 }
 
