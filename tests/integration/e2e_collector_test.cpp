@@ -4,6 +4,8 @@
 // (SIGTERM to the container, SIGKILL after stop_timeout): every segment the
 // app handed to its SDK reaches the agent, the container's exit status is the
 // app's, and the stop fits in stop_timeout.
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
 #include "collector_harness.h"
@@ -44,6 +46,23 @@ std::string xray_daemon_yaml() {
   restart: {max_backoff: 1s}
   signing_key: )" + fixtures::signing_key_asc() + "\n";
 }
+
+// The ADOT collector (the stand-in, packaged as AWS's .deb), with its defaults:
+// the awsxray receiver on 127.0.0.1:2000, otlp on 4317/4318, health check 13133.
+std::string adot_collector_yaml() {
+  return R"(agent:
+  kind: adot-collector
+  version: 0.49.0
+  region: us-east-2
+  local_mode: true
+  buffer_mb: 16
+  flush_grace: 5s
+  ready_timeout: 5s
+  restart: {max_backoff: 1s}
+  signing_key: )" + fixtures::signing_key_asc() + "\n";
+}
+
+constexpr const char* kCollector = "/opt/aws/aws-otel-collector/bin/aws-otel-collector";
 
 // What one run of a container gave.
 struct Stopped {
@@ -106,6 +125,7 @@ class E2eNodeClients : public ::testing::Test {
     auto r = run({XB_XRAYBAKE_BIN, "build", (dir / "xraybake.yaml").string(), "-o", (dir / "out").string(),
                   "--cache-dir", (work->path / "cache").string()},
                  {"XRAYBAKE_DAEMON_URL=" + server->url("/aws-xray-daemon-linux-{arch}-{version}.deb"),
+                  "XRAYBAKE_ADOT_URL=" + server->url("/aws-otel-collector-{arch}-{version}.deb"),
                   "SOURCE_DATE_EPOCH=1700000000"});
     if (r.status != 0) {
       *why = "xraybake build failed:\n" + r.output;
@@ -145,6 +165,117 @@ TEST_F(E2eNodeClients, XraySdkAppOnTheDaemonLosesNoSegment) {
     lost += !ranges_cover(sink.flushes[0], v, v);
   }
   EXPECT_EQ(lost, 0u) << lost << " of " << sent << " segments lost\n" << c.log_text();
+}
+
+// What every stop on the collector must show: the app's own status, inside
+// stop_timeout, the app started only once every receiver and the health check
+// were up, the collector stopped only after the app, and nothing lost.
+void expect_collector_stop(const Stopped& s, const CollectorSink& sink, const std::set<std::string>& got,
+                           const std::string& log) {
+  ASSERT_TRUE(s.status) << log;
+  EXPECT_FALSE(s.needed_sigkill) << log;
+  EXPECT_EQ(*s.status, kTermCode) << log;
+  EXPECT_LT(s.took, kStopTimeout);
+  ASSERT_TRUE(s.result.is_object()) << log;
+  EXPECT_EQ(s.result["uid"], 10001);
+  EXPECT_EQ(s.result["errors"], 0) << log;
+  EXPECT_GE(s.result["end_ms"].get<int64_t>() - s.result["term_ms"].get<int64_t>(), 500) << "it drains 500 ms";
+  ASSERT_EQ(sink.starts.size(), 1u) << log;
+  EXPECT_EQ(sink.starts[0]["run_in_container"], true);
+  EXPECT_EQ(sink.starts[0]["uid"], 10001) << "the collector runs as the service user";
+  EXPECT_EQ(sink.starts[0]["exporter"]["region"], "us-east-2");
+  EXPECT_EQ(sink.starts[0]["exporter"]["local_mode"], true);
+  ASSERT_EQ(sink.bounds.size(), 1u) << log;
+  EXPECT_LE(sink.bounds[0]["time_ms"].get<int64_t>(), s.result["start_ms"].get<int64_t>())
+      << "the app started before the collector's receivers were bound";
+  ASSERT_EQ(sink.flushes.size(), 1u) << log;
+  EXPECT_GE(sink.flushes[0]["time_ms"].get<int64_t>(), s.result["end_ms"].get<int64_t>()) << "the app stops first";
+  EXPECT_EQ(sink.flushes[0]["bad"], 0);
+  uint64_t sent = s.result["sent"];
+  EXPECT_GT(sent, 200u) << "about 2.5 s at 200/s";
+  auto missing = missing_ids(s.result, got);
+  EXPECT_TRUE(missing.empty()) << describe_missing(missing, sent) << "\n" << log;
+}
+
+// The aws-xray-sdk-core app on the ADOT collector: X-Ray UDP into the awsxray
+// receiver, nothing lost.
+TEST_F(E2eNodeClients, XraySdkAppOnTheCollectorLosesNoSegment) {
+  std::string why;
+  fs::path layout = build("adot-xray", service_yaml("e2e-adot-xray", "xray-app.js") + adot_collector_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "adot-xray");
+  auto s = run_then_stop(c, "xray-app", 2s);
+  auto sink = read_collector_sink(c.rootfs() / "tmp/adot-standin-sink.jsonl");
+  expect_collector_stop(s, sink, sink.segments, c.log_text());
+  EXPECT_TRUE(sink.spans.empty());
+}
+
+// The OpenTelemetry JS SDK app (OTLP/HTTP protobuf, from the environment
+// xraybake sets) on the ADOT collector, nothing lost.
+TEST_F(E2eNodeClients, OtelSdkAppOnTheCollectorLosesNoSpan) {
+  std::string why;
+  fs::path layout = build("adot-otel", service_yaml("e2e-adot-otel", "otel-app.js") + adot_collector_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "adot-otel");
+  auto s = run_then_stop(c, "otel-app", 2s);
+  auto sink = read_collector_sink(c.rootfs() / "tmp/adot-standin-sink.jsonl");
+  expect_collector_stop(s, sink, sink.spans, c.log_text());
+  EXPECT_TRUE(sink.segments.empty());
+}
+
+// SIGKILL to the collector, ten times: the supervisor starts it again every
+// time (backoff capped at 1 s), the app keeps its pid and keeps sending, and
+// the last collector has what was sent after it came back.
+TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
+  std::string why;
+  fs::path layout = build("adot-kill", service_yaml("e2e-adot-kill", "xray-app.js") + adot_collector_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "adot-kill");
+  const fs::path sink_file = c.rootfs() / "tmp/adot-standin-sink.jsonl";
+  c.start();
+  ASSERT_TRUE(eventually([&] { return c.log_text().find("xray-app: pid") != std::string::npos; }, 60s))
+      << c.log_text();
+  auto app = c.find_process("/usr/bin/node");
+  ASSERT_TRUE(app) << c.log_text();
+
+  for (int i = 0; i < 10; i++) {
+    auto collector = c.find_process(kCollector);
+    ASSERT_TRUE(collector) << "kill " << i << ": no collector\n" << c.log_text();
+    size_t bound_before = read_collector_sink(sink_file).bounds.size();
+    ASSERT_EQ(::kill(*collector, SIGKILL), 0);
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto now = c.find_process(kCollector);
+          return now && *now != *collector && read_collector_sink(sink_file).bounds.size() > bound_before;
+        },
+        30s))
+        << "the collector did not come back after kill " << i << "\n"
+        << c.log_text();
+    ASSERT_TRUE(c.running()) << "a collector failure took the container down\n" << c.log_text();
+    EXPECT_EQ(c.find_process("/usr/bin/node"), app) << "the app must keep running, untouched";
+  }
+  const int64_t back_at = read_collector_sink(sink_file).bounds.back()["time_ms"];
+  std::this_thread::sleep_for(1s);
+  c.kill("TERM");
+  auto st = c.wait(kStopTimeout + 30s);
+  ASSERT_TRUE(st) << c.log_text();
+  EXPECT_EQ(*st, kTermCode) << c.log_text();
+  json result = read_result(c.rootfs() / "tmp/xray-app.json");
+  ASSERT_TRUE(result.is_object()) << c.log_text();
+  EXPECT_EQ(result["errors"], 0);
+
+  auto sink = read_collector_sink(sink_file);
+  EXPECT_EQ(sink.starts.size(), 11u) << c.log_text();
+  ASSERT_EQ(sink.flushes.size(), 1u) << "only the last collector got SIGTERM";
+  // What was sent well after the last restart (at 200/s, from 100 ms after it bound) reached it.
+  const int64_t start_ms = result["start_ms"];
+  const size_t first = static_cast<size_t>(std::max<int64_t>(0, (back_at + 100 - start_ms) * 200 / 1000));
+  const auto& ids = result["ids"];
+  ASSERT_GT(ids.size(), first + 100) << "it kept sending after the last restart";
+  size_t lost = 0;
+  for (size_t k = first; k < ids.size(); k++) lost += !sink.segments.count(ids[k].get<std::string>());
+  EXPECT_EQ(lost, 0u) << lost << " of the " << ids.size() - first << " segments sent after the last restart lost\n"
+                      << c.log_text();
 }
 
 }  // namespace
