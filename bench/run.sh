@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Every benchmark (./dev.sh bench): the supervisor's (bench/supervisor/), then
-# the build's (bench/build/). BUILD_DIR is the CMake build tree.
+# Every benchmark (./dev.sh bench): the supervisor's (bench/supervisor/: against
+# tini and dumb-init, then waiting for an agent), then the build's (bench/build/:
+# against a standard-tools pipeline, then the ADOT collector image against the
+# X-Ray daemon image). BUILD_DIR is the CMake build tree.
 #
 #   bench/run.sh [BUILD_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build_dir=$(cd "${1:-build}" && pwd)
 status=0
-if [[ -x $here/supervisor/run.sh ]]; then
-  "$here/supervisor/run.sh" "$build_dir" || status=$?
-fi
-"$here/build/run.sh" "$build_dir" || status=$?
+for b in supervisor/run.sh supervisor/readiness.sh build/run.sh build/agents.sh; do
+  "$here/$b" "$build_dir" || status=$?
+done
 exit "$status"

@@ -11,6 +11,8 @@
 #   bench/build/run.sh BUILD_DIR     (RUNS=N hyperfine runs for a, default 10)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/../lib.sh"
 build=$(cd "${1:-build}" && pwd)
 xb=$build/xraybake
 base=$build/tests/fixtures/base-oci
@@ -31,8 +33,6 @@ report() { # LABEL VALUE OK
   [[ $3 == 1 ]] || { verdict=MISSED; missed=1; }
   printf '%-58s %s  [%s]\n' "$1" "$2" "$verdict"
 }
-now() { date +%s.%N; }
-calc() { python3 -c "print($*)"; }
 
 # The realistic .deb (~7 MB, a 16 MB binary) and the big one (100 MB).
 deb=$w/mirror/xray-$arch-3.6.6.deb
@@ -86,7 +86,7 @@ hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$w/a.json" \
   -n xraybake-deb-cached "$xb -q --cache-dir $w/cache-deb build $one -o $w/out/a2" \
   -n pipeline "$here/pipeline.sh $deb $base $w/init $w/service $w/pipeline" > "$w/a.log" 2>&1 || {
   cat "$w/a.log"; exit 1; }
-median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$w/a.json"; }
+median() { hyperfine_median "$w/a.json" "$1"; }
 ta=$(median xraybake-warm) tdeb=$(median xraybake-deb-cached) tp=$(median pipeline)
 ratio=$(calc "round($ta / $tp, 3)")
 report "a. warm build / standard-tools pipeline (median of $runs)" \

@@ -20,6 +20,8 @@
 # than the inits (docs/performance.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/../lib.sh"
 build=$(cd "${1:?usage: run.sh BUILD_DIR [SIGNALS] [STARTS]}" && pwd)
 signals=${2:-5000}
 starts=${3:-500}
@@ -33,7 +35,7 @@ done
 
 out=$build/bench/supervisor
 mkdir -p "$out"
-cc -O2 -static -o "$out/sigbench" "$here/sigbench.c"
+build_sigbench "$out"
 
 declare -A size start50 start99 fwd50 fwd99 rss wake
 names=(xraybake-init tini-static dumb-init)
@@ -59,14 +61,12 @@ for ((r = 0; r < rounds; r++)); do
   done
 done
 # Column COL (1-based) of NAME's rounds: the median, or with max the largest.
-pick() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | sort -g | awk -v how="${3:-median}" '
-  { v[NR] = $1 } END { if (how == "max") print v[NR]; else print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+pick() { pick_column "${runs[$1]}" "$2" "${3:-median}"; }
 for n in "${names[@]}"; do
   start50[$n]=$(pick "$n" 1) start99[$n]=$(pick "$n" 2) fwd50[$n]=$(pick "$n" 3) fwd99[$n]=$(pick "$n" 4)
   rss[$n]=$(pick "$n" 5 max) wake[$n]=$(pick "$n" 6 max)
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
 echo "supervisor benchmark: $(date -u +%FT%TZ), $(nproc) cores, $(uname -r), $signals signals, $starts starts in $rounds rounds, ${pin[*]:-not pinned}"
 echo "dumb-init is $(file -b "$dumb" | grep -q 'statically linked' && echo static || echo dynamically linked); start baseline (app exec'd directly): median ${base50} us, p99 ${base99} us"
 echo
