@@ -11,8 +11,8 @@
 #include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
-#include "oci/build_outputs.h"
-#include "registry/base_layout.h"
+#include "build/build_outputs.h"
+#include "build/base_layout.h"
 #include "registry/push.h"
 #include "render/render.h"
 #include "util/error.h"
@@ -72,16 +72,16 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   // image, build.json) write into staging.path() here, before the text outputs.
   nlohmann::json image;  // build.json's summary for --json
   if (!args.text_only) {
-    oci::BaseLayout base = registry::base_layout(desc, registry_options(args, global));
+    build::BaseLayout base = build::base_layout(desc, registry_options(args, global));
     log::verbose("base image: the OCI layout " + base.dir.string() + (base.tag.empty() ? "" : ", tag " + base.tag));
-    if (desc.service.command.empty()) render.base_command = oci::base_image_command(desc, base);
+    if (desc.service.command.empty()) render.base_command = build::base_image_command(desc, base);
     FetchOptions fetch;
     fetch.cache_dir = global.cache_dir;
     fetch.offline = global.offline;
     fetch.locked = global.locked;
     fetch.ca_bundle = global.ca_bundle;
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
-    auto built = oci::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir);
+    auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir);
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
   }
   if (desc.service.command.empty() && !render.base_command)

@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-#include "deb/archive_handle.h"
+#include "util/archive_handle.h"
 #include "deb/elf_machine.h"
 #include "deb/entry_path.h"
 #include "util/error.h"

@@ -2,20 +2,20 @@
 
 #include <fstream>
 
+#include "oci/digest.h"
+#include "oci/layout.h"
 #include "oci/media_types.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/sha256.h"
 
 namespace xb::oci {
 namespace {
 
 constexpr uint64_t kMaxJsonBlob = 4 << 20;
-constexpr const char* kRefName = "org.opencontainers.image.ref.name";
 
 [[noreturn]] void bad_layout(const std::filesystem::path& dir, const std::string& what) {
   fail_input("base image " + dir.string() + ": " + what,
-             "service.base oci:DIR[:TAG] must name an OCI image layout, e.g. made by "
+             "name an OCI image layout (oci-layout, index.json, blobs/), e.g. made by "
              "`skopeo copy docker://IMAGE oci:DIR:TAG` or `umoci init`");
 }
 
@@ -41,7 +41,7 @@ nlohmann::json read_json_blob(const std::filesystem::path& dir, const nlohmann::
   if (desc.contains("size") && desc["size"].is_number_unsigned() && desc["size"].get<uint64_t>() != text.size())
     bad_layout(dir, "blob " + digest + " has " + std::to_string(text.size()) + " bytes, its descriptor says " +
                         desc["size"].dump());
-  if ("sha256:" + sha256_hex(text) != digest) bad_layout(dir, "blob " + digest + " does not match its digest");
+  if (digest_of(text) != digest) bad_layout(dir, "blob " + digest + " does not match its digest");
   return parse_json(dir, text, "blob " + digest);
 }
 
@@ -56,22 +56,6 @@ bool matches(const nlohmann::json& p, const std::string& platform) {
   // arm64 images are v8 whether or not they say so.
   std::string variant = p.value("variant", "");
   return variant.empty() || variant == "v8" || arch_of(platform) != "arm64";
-}
-
-// The index.json entry for TAG.
-nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::json& index, const std::string& tag) {
-  const auto& manifests = index.value("manifests", nlohmann::json::array());
-  std::string want = tag.empty() ? "latest" : tag;
-  std::vector<std::string> tags;
-  for (const auto& m : manifests) {
-    std::string name = m.value("annotations", nlohmann::json::object()).value(kRefName, "");
-    if (name == want) return m;
-    if (!name.empty()) tags.push_back(name);
-  }
-  if (tag.empty() && manifests.size() == 1 && tags.empty()) return manifests[0];
-  std::string have;
-  for (const auto& t : tags) have += (have.empty() ? "" : ", ") + t;
-  bad_layout(dir, "no image tagged '" + want + "'" + (have.empty() ? " (it has no tags)" : " (it has: " + have + ")"));
 }
 
 BasePlatform load_platform(const std::filesystem::path& dir, const nlohmann::json& desc, const std::string& platform) {
@@ -101,26 +85,12 @@ std::string platform_string(const nlohmann::json& platform) {
   return out;
 }
 
-std::filesystem::path blob_path(const std::filesystem::path& dir, const std::string& digest) {
-  auto colon = digest.find(':');
-  std::string alg = digest.substr(0, colon == std::string::npos ? 0 : colon);
-  std::string hex = colon == std::string::npos ? "" : digest.substr(colon + 1);
-  bool ok = alg == "sha256" && hex.size() == 64 &&
-            hex.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (!ok) bad_layout(dir, "unsupported or malformed digest '" + digest + "'");
-  return dir / "blobs" / alg / hex;
-}
-
 BaseImage read_base_image(const std::filesystem::path& dir, const std::string& tag,
                           const std::vector<std::string>& platforms) {
   BaseImage base;
   base.dir = dir;
   base.tag = tag.empty() ? "latest" : tag;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(dir / "index.json", ec))
-    bad_layout(dir, std::filesystem::is_directory(dir, ec) ? "no index.json: not an OCI image layout" : "no such directory");
-  auto index = parse_json(dir, read_file(dir / "index.json"), "index.json");
-  auto top = find_tagged(dir, index, tag);
+  auto top = find_tagged(dir, tag, "base image");
   base.top_digest = top.value("digest", "");
   std::string type = top.value("mediaType", "");
 

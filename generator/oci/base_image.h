@@ -35,8 +35,6 @@ struct BaseImage {
 BaseImage read_base_image(const std::filesystem::path& dir, const std::string& tag,
                           const std::vector<std::string>& platforms);
 
-// DIR/blobs/<algorithm>/<hex> for a "sha256:<hex>" digest (checked).
-std::filesystem::path blob_path(const std::filesystem::path& dir, const std::string& digest);
 
 // "linux/arm64/v8" from {"os": "linux", "architecture": "arm64", "variant": "v8"}.
 std::string platform_string(const nlohmann::json& platform);

@@ -5,7 +5,7 @@
 #include <map>
 #include <optional>
 
-#include "deb/archive_handle.h"
+#include "util/archive_handle.h"
 #include "util/error.h"
 
 namespace xb::oci {
@@ -91,10 +91,10 @@ BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntr
   std::vector<LayerEntry> tree = complete_tree(std::move(entries));
   GzipTee tee(file);
   Sink sink{&tee, nullptr};
-  deb::WriteArchive a(archive_write_new());
+  WriteArchive a(archive_write_new());
   auto check = [&](int r, const std::string& what) {
     if (sink.error) std::rethrow_exception(sink.error);
-    if (r < ARCHIVE_OK) fail_runtime("cannot write layer " + file.string() + ": " + what + ": " + deb::archive_message(a.get()));
+    if (r < ARCHIVE_OK) fail_runtime("cannot write layer " + file.string() + ": " + what + ": " + archive_message(a.get()));
   };
   // Restricted pax: plain ustar headers, plus a pax record only where ustar
   // can't say it (an owner id over 262143, a long name). Entries never carry
@@ -102,7 +102,7 @@ BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntr
   check(archive_write_set_format_pax_restricted(a.get()), "format");
   check(archive_write_open(a.get(), &sink, nullptr, sink_write, nullptr), "open");
 
-  deb::ArchiveEntry e(archive_entry_new());
+  ArchiveEntry e(archive_entry_new());
   std::vector<char> buf(1 << 16);
   for (const auto& entry : tree) {
     archive_entry_clear(e.get());

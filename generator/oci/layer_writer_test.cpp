@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "deb/archive_handle.h"
+#include "util/archive_handle.h"
 #include "oci/testing_layout.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -36,7 +36,7 @@ struct TarLine {
 };
 
 std::vector<TarLine> read_back(const fs::path& file, int* format = nullptr) {
-  deb::ReadArchive a(archive_read_new());
+  ReadArchive a(archive_read_new());
   archive_read_support_filter_gzip(a.get());
   archive_read_support_format_tar(a.get());
   EXPECT_EQ(archive_read_open_filename(a.get(), file.c_str(), 4096), ARCHIVE_OK);

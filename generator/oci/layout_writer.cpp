@@ -1,10 +1,10 @@
 #include "oci/layout_writer.h"
 
-#include "oci/base_image.h"
+#include "oci/digest.h"
+#include "oci/layout.h"
 #include "oci/media_types.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/sha256.h"
 
 namespace xb::oci {
 
@@ -12,12 +12,11 @@ LayoutWriter::LayoutWriter(std::filesystem::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   std::filesystem::create_directories(dir_ / "blobs" / "sha256", ec);
   if (ec) fail_runtime("cannot create " + (dir_ / "blobs" / "sha256").string() + ": " + ec.message());
-  write_file(dir_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
 }
 
 BlobRef LayoutWriter::put_json(const nlohmann::json& j, std::string media_type) {
   std::string text = j.dump();
-  BlobRef ref{std::move(media_type), "sha256:" + sha256_hex(text), text.size()};
+  BlobRef ref{std::move(media_type), digest_of(text), text.size()};
   auto path = blob_path(dir_, ref.digest);
   if (!std::filesystem::exists(path)) write_file(path, text);
   return ref;
@@ -38,10 +37,6 @@ void LayoutWriter::put_file(const std::filesystem::path& file, const std::string
   if (ec) fail_runtime("cannot copy " + file.string() + " to " + path.string() + ": " + ec.message());
 }
 
-void LayoutWriter::write_index(const nlohmann::json& entry) {
-  nlohmann::json index = {
-      {"schemaVersion", 2}, {"mediaType", kIndex}, {"manifests", nlohmann::json::array({entry})}};
-  write_file(dir_ / "index.json", index.dump());
-}
+void LayoutWriter::write_index(const nlohmann::json& entry) { oci::write_index(dir_, entry); }
 
 }  // namespace xb::oci

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "oci/digest.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/sha256.h"
 
 namespace xb::registry {
 
@@ -37,7 +37,7 @@ fs::path BlobStore::put(const std::string& digest, int64_t size, const std::stri
   fs::path tmp = dir_ / (".tmp-" + target.filename().string() + "." + std::to_string(::getpid()));
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) fail_runtime("cannot write " + tmp.string());
-  Sha256 hash;
+  oci::Digester hash;
   int64_t got = 0;
   try {
     produce([&](std::string_view chunk) {
@@ -52,7 +52,7 @@ fs::path BlobStore::put(const std::string& digest, int64_t size, const std::stri
     fs::remove(tmp, ec);
     throw;
   }
-  std::string actual = "sha256:" + hash.hex();
+  std::string actual = hash.digest();
   if (actual != digest || (size >= 0 && got != size)) {
     fs::remove(tmp, ec);
     fail_runtime(what + ": content does not match its digest: expected " + digest + " (" + std::to_string(size) +

@@ -2,15 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/digest.h"
+#include "oci/layout.h"
 #include "registry/blob_store.h"
-#include "registry/layout.h"
 #include "registry/media_types.h"
 #include "registry/reference.h"
 #include "registry/session.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "util/sha256.h"
 
 namespace xb::registry {
 
@@ -76,7 +76,7 @@ class Puller {
     }
     if (r.status != 200)
       fail_runtime("GET " + session_.url(get.url) + " failed: " + registry_error_text(r));
-    std::string actual = "sha256:" + sha256_hex(r.body);
+    std::string actual = oci::digest_of(r.body);
     std::string expected = !digest.empty() ? digest : r.header("docker-content-digest");
     if (!expected.empty() && expected != actual)
       fail_runtime("manifest " + identifier + " of " + ref_.name() + " does not match its digest: expected " + expected +
@@ -124,14 +124,14 @@ class Puller {
       if (!fs::exists(result.layout_dir / "index.json"))
         fail_runtime(ref_.str() + " was never pulled into the cache and --offline forbids the network",
                      "run once without --offline");
-      nlohmann::json root = find_tagged(result.layout_dir, result.tag);
+      nlohmann::json root = oci::find_tagged(result.layout_dir, result.tag);
       result.digest = root.at("digest");
       result.media_type = root.at("mediaType");
       return result;
     }
     log::info("pulling " + ref_.str());
     auto [body, type] = get_manifest(ref_.identifier(), ref_.digest);
-    result.digest = "sha256:" + sha256_hex(body);
+    result.digest = oci::digest_of(body);
     result.media_type = type;
     std::vector<std::string> blobs{result.digest};  // every blob the layout holds
 
@@ -183,9 +183,9 @@ class Puller {
 
     // The layout: hard links into the blob store, then index.json last.
     fs::create_directories(result.layout_dir / "blobs" / "sha256");
-    for (const auto& d : blobs) link_or_copy(store_.path(d), layout_blob(result.layout_dir, d));
+    for (const auto& d : blobs) link_or_copy(store_.path(d), oci::blob_path(result.layout_dir, d));
     nlohmann::json desc = {{"mediaType", type}, {"digest", result.digest}, {"size", body.size()}};
-    write_layout_index(result.layout_dir, desc, result.tag);
+    oci::write_layout_index(result.layout_dir, desc, result.tag);
     log::verbose("pulled " + ref_.str() + " (" + result.digest + ") into " + result.layout_dir.string());
     return result;
   }

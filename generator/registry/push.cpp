@@ -10,8 +10,8 @@
 
 #include "http/backoff.h"
 
+#include "oci/layout.h"
 #include "registry/blob_store.h"
-#include "registry/layout.h"
 #include "registry/media_types.h"
 #include "registry/reference.h"
 #include "registry/session.h"
@@ -60,13 +60,13 @@ class Pusher {
   }
 
  private:
-  std::string read_blob(const std::string& digest) const { return read_file(layout_blob(layout_, digest)); }
+  std::string read_blob(const std::string& digest) const { return read_file(oci::blob_path(layout_, digest)); }
 
   void collect(const nlohmann::json& desc, std::vector<nlohmann::json>& manifests, std::vector<Blob>& blobs) {
     std::string type = desc.value("mediaType", "");
     std::string digest = desc.at("digest");
     nlohmann::json doc = nlohmann::json::parse(read_blob(digest), nullptr, false);
-    if (!doc.is_object()) fail_input(layout_blob(layout_, digest).string() + " is not JSON");
+    if (!doc.is_object()) fail_input(oci::blob_path(layout_, digest).string() + " is not JSON");
     if (media::is_index(type)) {
       for (const auto& child : doc.value("manifests", nlohmann::json::array())) collect(child, manifests, blobs);
     } else if (media::is_manifest(type)) {
@@ -165,7 +165,7 @@ class Pusher {
 
   // FAILURES: broken connections so far for this blob (they bound the retries).
   void upload(const Blob& blob, std::string location, int failures = 0) {
-    fs::path file = layout_blob(layout_, blob.digest);
+    fs::path file = oci::blob_path(layout_, blob.digest);
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail_input("cannot read " + file.string() + ": the layout is missing blob " + blob.digest);
     struct Closer {
@@ -278,7 +278,7 @@ class Pusher {
 PushResult push(const fs::path& layout_dir, const std::string& tag_in_layout, const std::string& ref_text,
                 const RegistryOptions& options) {
   Reference ref = parse_reference(ref_text);
-  nlohmann::json root = find_tagged(layout_dir, tag_in_layout);
+  nlohmann::json root = oci::find_tagged(layout_dir, tag_in_layout);
   Pusher pusher(layout_dir, ref, options);
   return pusher.run(root);
 }

@@ -1,4 +1,4 @@
-#include "oci/layer_cache.h"
+#include "build/layer_cache.h"
 
 #include <unistd.h>
 
@@ -15,7 +15,9 @@
 #define XRAYBAKE_VERSION "unknown"
 #endif
 
-namespace xb::oci {
+namespace xb::build {
+
+using namespace xb::oci;  // the OCI library this recipe is made of
 
 namespace fs = std::filesystem;
 
@@ -138,4 +140,4 @@ std::string daemon_layer_key(const std::string& deb_sha256, const std::string& a
                     "\n" + binary_path + "\n" + std::to_string(epoch));
 }
 
-}  // namespace xb::oci
+}  // namespace xb::build

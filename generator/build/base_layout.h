@@ -4,12 +4,12 @@
 #pragma once
 
 #include "descriptor/descriptor.h"
-#include "oci/build_outputs.h"
+#include "build/build_outputs.h"
 #include "registry/options.h"
 
-namespace xb::registry {
+namespace xb::build {
 
 // Throws xb::Error naming the descriptor's service.base when the pull fails.
-oci::BaseLayout base_layout(const Descriptor& desc, const RegistryOptions& options);
+BaseLayout base_layout(const Descriptor& desc, const registry::RegistryOptions& options);
 
-}  // namespace xb::registry
+}  // namespace xb::build

@@ -1,6 +1,6 @@
 // build_image end to end on the library level, checked with real tools
 // (skopeo, umoci, oci-image-tool) where they are installed.
-#include "oci/image_builder.h"
+#include "build/image_builder.h"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -13,6 +13,7 @@
 
 #include "deb/testing_deb.h"
 #include "oci/base_image.h"
+#include "oci/layout.h"
 #include "oci/testing_layout.h"
 #include "support/require.h"
 #include "util/embedded.h"
@@ -21,6 +22,7 @@
 #include "util/sha256.h"
 
 using namespace xb;
+using namespace xb::build;
 using namespace xb::oci;
 using ::testing::HasSubstr;
 namespace t = xb::oci::testing;

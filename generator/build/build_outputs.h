@@ -12,10 +12,10 @@
 
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
-#include "oci/image_builder.h"
+#include "build/image_builder.h"
 #include "render/render.h"
 
-namespace xb::oci {
+namespace xb::build {
 
 // Where the base image is, as a local OCI layout: oci:DIR[:TAG] from the
 // descriptor, or a registry base already pulled into a layout.
@@ -46,4 +46,4 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
                                  const RenderOptions& options, const std::filesystem::path& cache_dir = {});
 
-}  // namespace xb::oci
+}  // namespace xb::build

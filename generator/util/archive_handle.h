@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace xb::deb {
+namespace xb {
 
 struct ReadDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -27,4 +27,4 @@ inline std::string archive_message(archive* a) {
   return m ? m : "unknown libarchive error";
 }
 
-}  // namespace xb::deb
+}  // namespace xb

@@ -1,4 +1,4 @@
-#include "oci/build_outputs.h"
+#include "build/build_outputs.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -9,7 +9,9 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-namespace xb::oci {
+namespace xb::build {
+
+using namespace xb::oci;  // the OCI library this recipe is made of
 
 BaseLayout local_base_layout(const Descriptor& desc) {
   BaseRef ref = parse_base(desc);
@@ -90,4 +92,4 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   return out;
 }
 
-}  // namespace xb::oci
+}  // namespace xb::build

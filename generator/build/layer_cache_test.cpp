@@ -1,4 +1,4 @@
-#include "oci/layer_cache.h"
+#include "build/layer_cache.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,6 +12,7 @@
 #include "util/sha256.h"
 
 using namespace xb;
+using namespace xb::build;
 using namespace xb::oci;
 
 namespace {

@@ -1,7 +1,8 @@
-#include "oci/image_builder.h"
+#include "build/image_builder.h"
 
 #include "oci/base_image.h"
-#include "oci/layer_cache.h"
+#include "build/layer_cache.h"
+#include "oci/layout.h"
 #include "oci/media_types.h"
 #include "util/embedded.h"
 #include "util/error.h"
@@ -10,7 +11,9 @@
 #define XRAYBAKE_VERSION "unknown"
 #endif
 
-namespace xb::oci {
+namespace xb::build {
+
+using namespace xb::oci;  // the OCI library this recipe is made of
 namespace {
 
 constexpr const char* kInitPath = "/usr/local/bin/xraybake-init";
@@ -191,7 +194,7 @@ ImageResult build_image(const ImageRequest& req) {
   res.index = layout.put_json(index, std::string(kIndex));
   auto top = res.index.descriptor();
   // As BuildKit annotates it: the tag, and the whole name for containerd.
-  top["annotations"] = {{"org.opencontainers.image.ref.name", res.ref_name},
+  top["annotations"] = {{kRefNameAnnotation, res.ref_name},
                         {"io.containerd.image.name", req.image_name}};
   layout.write_index(top);
   return res;
@@ -227,4 +230,4 @@ nlohmann::json build_report(const ImageRequest& req, const ImageResult& res) {
           {"layers", layers}};
 }
 
-}  // namespace xb::oci
+}  // namespace xb::build

@@ -17,7 +17,7 @@
 #include "oci/layer_writer.h"
 #include "oci/layout_writer.h"
 
-namespace xb::oci {
+namespace xb::build {
 
 struct DebInput {
   std::string arch;  // "amd64"
@@ -46,8 +46,8 @@ struct ImageRequest {
   std::vector<std::string> platforms;     // "linux/amd64", ...
   std::vector<DebInput> debs;             // one per platform, matched by arch
   AgentLayerSpec agent;                   // what is taken out of each .deb
-  std::vector<LayerEntry> service_files;  // layers/service.tar.gz
-  ConfigChanges config;                   // the same for every platform; labels are added per platform
+  std::vector<oci::LayerEntry> service_files;  // layers/service.tar.gz
+  oci::ConfigChanges config;                   // the same for every platform; labels are added per platform
   int64_t epoch = 0;                      // SOURCE_DATE_EPOCH: every timestamp
   deb::Limits limits;
   std::filesystem::path layer_cache;      // the cache dir: agent layers kept by .deb digest (layer_cache.h); empty: none
@@ -55,13 +55,13 @@ struct ImageRequest {
 
 struct LayerResult {
   std::string file;  // relative to OUT: "layers/xray-daemon-amd64.tar.gz"
-  BlobDigests blob;
+  oci::BlobDigests blob;
 };
 
 struct PlatformResult {
   std::string platform;  // "linux/amd64"
-  BlobRef manifest;
-  BlobRef config;
+  oci::BlobRef manifest;
+  oci::BlobRef config;
   std::vector<nlohmann::json> layers;  // the manifest's layer descriptors, base first
   std::vector<std::string> added;      // the files of the added layers, in order
   std::string daemon_version;          // from the .deb's control file
@@ -69,7 +69,7 @@ struct PlatformResult {
 };
 
 struct ImageResult {
-  BlobRef index;  // the image index that OUT/oci/index.json points at
+  oci::BlobRef index;  // the image index that OUT/oci/index.json points at
   std::string created;
   std::string ref_name;  // the tag part of image_name
   std::vector<PlatformResult> platforms;
@@ -90,4 +90,4 @@ ImageResult build_image(const ImageRequest& request);
 // What OUT/build.json says about it.
 nlohmann::json build_report(const ImageRequest& request, const ImageResult& result);
 
-}  // namespace xb::oci
+}  // namespace xb::build

@@ -20,10 +20,10 @@
 
 #include "oci/gzip_tee.h"
 
-namespace xb::oci {
+namespace xb::build {
 
 struct CachedLayer {
-  BlobDigests blob;
+  oci::BlobDigests blob;
   nlohmann::json meta;  // what the writer stored beside it (e.g. the daemon's version)
 };
 
@@ -48,4 +48,4 @@ class LayerCache {
 std::string daemon_layer_key(const std::string& deb_sha256, const std::string& arch, const std::string& binary_path,
                              int64_t epoch);
 
-}  // namespace xb::oci
+}  // namespace xb::build

@@ -1,6 +1,6 @@
 // A registry base is pulled into a layout that the image builder reads to
 // the same manifests, configs and layers as the original layout.
-#include "registry/base_layout.h"
+#include "build/base_layout.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,8 @@
 #include "registry/test_image.h"
 #include "util/error.h"
 
-namespace xb::registry {
+namespace xb::build {
+using namespace xb::registry;
 namespace {
 
 Descriptor descriptor_with_base(const std::string& base, const regtest::TempDir& tmp) {
@@ -37,7 +38,7 @@ TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
   push(tmp / "base", "3.19", reg.host() + "/library/base:3.19", options);
 
   auto from_layout = oci::read_base_image(tmp / "base", "3.19", {"linux/amd64", "linux/arm64"});
-  oci::BaseLayout pulled = base_layout(descriptor_with_base(reg.host() + "/library/base:3.19", tmp), options);
+  BaseLayout pulled = base_layout(descriptor_with_base(reg.host() + "/library/base:3.19", tmp), options);
   auto from_registry = oci::read_base_image(pulled.dir, pulled.tag, {"linux/amd64", "linux/arm64"});
 
   EXPECT_EQ(from_registry.top_digest, from_layout.top_digest);
@@ -49,7 +50,7 @@ TEST(BaseLayoutTest, RegistryBaseReadsLikeTheSameLayout) {
   }
 
   // An oci: base is passed through untouched.
-  oci::BaseLayout local = base_layout(descriptor_with_base("oci:" + (tmp / "base").string() + ":3.19", tmp), options);
+  BaseLayout local = base_layout(descriptor_with_base("oci:" + (tmp / "base").string() + ":3.19", tmp), options);
   EXPECT_EQ(local.dir, tmp / "base");
   EXPECT_EQ(local.tag, "3.19");
 }
@@ -72,4 +73,4 @@ TEST(BaseLayoutTest, PullFailureNamesServiceBase) {
 }
 
 }  // namespace
-}  // namespace xb::registry
+}  // namespace xb::build

@@ -1,0 +1,37 @@
+// An OCI image layout on disk (oci-layout, index.json, blobs/<alg>/<hex>):
+// the one place that finds a blob, reads index.json and picks the entry a tag
+// names, and writes an index. Base images, pulls and pushes all go through it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace xb::oci {
+
+inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+
+// DIR/blobs/sha256/<hex> for a "sha256:<64 lower-case hex>" digest; any
+// other digest is bad input (a hostile index never names a path outside blobs/).
+std::filesystem::path blob_path(const std::filesystem::path& dir, const std::string& digest);
+
+// DIR/index.json, parsed: bad input when DIR is not a layout or it is not an
+// index. NOUN names DIR in the message ("base image DIR: no such directory").
+nlohmann::json read_index(const std::filesystem::path& dir, const std::string& noun = "image layout");
+
+// The index entry whose ref.name annotation is TAG. An empty TAG is "latest",
+// or the only entry of an index that has one. Bad input naming the tags there are.
+nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::json& index, const std::string& tag,
+                           const std::string& noun = "image layout");
+inline nlohmann::json find_tagged(const std::filesystem::path& dir, const std::string& tag,
+                                  const std::string& noun = "image layout") {
+  return find_tagged(dir, read_index(dir, noun), tag, noun);
+}
+
+// Writes DIR/oci-layout and an index.json whose one entry is ENTRY, each atomically.
+void write_index(const std::filesystem::path& dir, const nlohmann::json& entry);
+// The same with DESCRIPTOR annotated with TAG.
+void write_layout_index(const std::filesystem::path& dir, nlohmann::json descriptor, const std::string& tag);
+
+}  // namespace xb::oci
