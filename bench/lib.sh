@@ -14,6 +14,10 @@ pick_column() { # TEXT COL [max]
 hyperfine_median() { # JSON NAME
   jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"
 }
+# The mean CPU time (s, user + system) of the hyperfine command NAME in JSON.
+hyperfine_cpu() { # JSON NAME
+  jq -r --arg n "$2" '.results[] | select(.command == $n) | .user + .system' "$1"
+}
 # bench/supervisor/sigbench.c compiled (static) to DIR/sigbench.
 build_sigbench() { # DIR
   mkdir -p "$1"

@@ -8,7 +8,8 @@
 #   cold  an empty --cache-dir: fetch (file://), verify, read the .deb, compress
 #         the agent layer; then the same as warm
 #
-# for two pairs of packages:
+# wall time (hyperfine's median) and CPU time (user + system, hyperfine's mean;
+# steadier than wall time on a loaded machine), for two pairs of packages:
 #
 #   stand-ins  the test fixtures' .debs, signed and packaged like AWS's
 #              (tests/fixtures/make-deb.sh), with signing_key set
@@ -47,8 +48,10 @@ for p in xray:3.6.6:deb aws-otel-collector:0.49.0:deb-adot; do
 done
 
 echo "== ADOT collector image against the X-Ray daemon image ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $runs runs)"
-printf '| %-32s | %14s | %14s | %13s |\n' "xraybake build, median" "X-Ray daemon" "ADOT collector" "ADOT / daemon"
-printf '|%s|%s|%s|%s|\n' ---------------------------------- ---------------: ---------------: --------------:
+printf '| %-27s | %12s | %12s | %8s | %12s | %12s | %8s |\n' "xraybake build" "daemon, wall" "ADOT, wall" "ADOT / d" \
+  "daemon, CPU" "ADOT, CPU" "ADOT / d"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ----------------------------- -------------: -------------: ---------: \
+  -------------: -------------: ---------:
 pair() { # LABEL DAEMON_URL DAEMON_DEB ADOT_URL ADOT_DEB [SIGNING_KEY]
   local label=$1 n k
   n=${label// /-} n=${n,,}
@@ -65,14 +68,18 @@ pair() { # LABEL DAEMON_URL DAEMON_DEB ADOT_URL ADOT_DEB [SIGNING_KEY]
   hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$json" \
     --prepare "rm -rf $w/cache-$n-daemon-cold $w/cache-$n-adot-cold" "${cmds[@]}" > "$w/$n.log" 2>&1 || {
     cat "$w/$n.log"; exit 1; }
-  local how d a
+  local how d a dc ac
   for how in warm cold; do
     d=$(hyperfine_median "$json" "daemon-$how") a=$(hyperfine_median "$json" "adot-$how")
-    printf '| %-32s | %12.3f s | %12.3f s | %13s |\n' "$label, $how" "$d" "$a" "$(ratio "$a" "$d")"
+    dc=$(hyperfine_cpu "$json" "daemon-$how") ac=$(hyperfine_cpu "$json" "adot-$how")
+    printf '| %-27s | %10.3f s | %10.3f s | %8s | %10.3f s | %10.3f s | %8s |\n' "$label, $how" \
+      "$d" "$a" "$(ratio "$a" "$d")" "$dc" "$ac" "$(ratio "$ac" "$dc")"
   done
-  printf '| %-32s | %14s | %14s | %13s |\n' "$label, cold / warm" \
+  printf '| %-27s | %12s | %12s | %8s | %12s | %12s | %8s |\n' "$label, cold / warm" \
     "$(ratio "$(hyperfine_median "$json" daemon-cold)" "$(hyperfine_median "$json" daemon-warm)")" \
-    "$(ratio "$(hyperfine_median "$json" adot-cold)" "$(hyperfine_median "$json" adot-warm)")" ""
+    "$(ratio "$(hyperfine_median "$json" adot-cold)" "$(hyperfine_median "$json" adot-warm)")" "" \
+    "$(ratio "$(hyperfine_cpu "$json" daemon-cold)" "$(hyperfine_cpu "$json" daemon-warm)")" \
+    "$(ratio "$(hyperfine_cpu "$json" adot-cold)" "$(hyperfine_cpu "$json" adot-warm)")" ""
 }
 sizes() { du -h "$1" | cut -f1; }
 pair "stand-ins" "file://$fx/debs/aws-xray-daemon-linux-{arch}-{version}.deb" "$fx/debs/aws-xray-daemon-linux-$arch-3.6.6.deb" \

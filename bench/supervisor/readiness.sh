@@ -95,9 +95,6 @@ for n in "${names[@]}"; do
   start50[$n]=$(ms "$(pick_column "${runs[$n]}" 1)") start99[$n]=$(ms "$(pick_column "${runs[$n]}" 2)")
   rss[$n]=$(pick_column "${runs[$n]}" 5 max) wake[$n]=$(pick_column "${runs[$n]}" 6 max)
 done
-# The agent's own start to bound, from its sink (one start and one bound line per start).
-bound_ms() { jq -s '[group_by(.pid)[] | (map(select(.event == "bound"))[0].time_ms - map(select(.event == "start"))[0].time_ms)]
-  | sort | .[length / 2 | floor]' "$1"; }
 declare -A waited
 for n in "${names[@]}"; do waited[$n]=$(awk -v a="${start50[$n]}" -v b="${start50[none]}" 'BEGIN { printf "%.2f", a - b }'); done
 waited[none]=-
@@ -119,5 +116,4 @@ row "waiting for the agent, median (ms)" waited
 row "init's peak RSS (KiB, VmHWM)" rss
 row "init's idle wake-ups in 3 s" wake
 echo
-echo "The agents' own start to bound (their sinks, 1 ms resolution), median: $(bound_ms "$XRAY_STANDIN_SINK") ms" \
-  "(daemon), $(bound_ms "$ADOT_STANDIN_SINK") ms (collector); their output is in $w/agents.log"
+echo "(the agents' output: $w/agents.log)"
