@@ -98,6 +98,10 @@ std::vector<std::string> agent_kinds();
 Descriptor load_descriptor(const std::string& path);
 Descriptor parse_descriptor(std::string_view yaml, const std::string& path);
 
+// What to check when PKG's URL served something else: "check agent.url (or
+// XRAYBAKE_ADOT_URL) and agent.sha256".
+std::string source_hint(const Package& pkg);
+
 // The agent's layer, relative to OUT: "layers/xray-daemon-amd64.tar.gz".
 std::string layer_file(const Agent& agent, const std::string& arch);
 

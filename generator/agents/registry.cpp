@@ -78,6 +78,11 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path) {
   return xb::parse_descriptor(yaml, path, check_agent);
 }
 
+std::string source_hint(const Package& pkg) {
+  return "check " + pkg.section + ".url" + (pkg.mirror_env.empty() ? "" : " (or " + pkg.mirror_env + ")") + " and " +
+         pkg.section + ".sha256";
+}
+
 std::string layer_file(const Agent& agent, const std::string& arch) {
   return "layers/" + std::string(agent.kind()) + "-" + arch + ".tar.gz";
 }

@@ -11,6 +11,8 @@
 #include "registry/registry_server.h"
 #include "registry/test_image.h"
 #include "util/error.h"
+#include "util/fs.h"
+#include "util/sha256.h"
 
 namespace xb::build {
 using namespace xb::registry;
@@ -69,6 +71,37 @@ TEST(BaseLayoutTest, PullFailureNamesServiceBase) {
     std::string m = e.what();
     EXPECT_NE(m.find("xraybake.yaml: service.base: "), std::string::npos) << m;
     EXPECT_NE(m.find("nothing/here"), std::string::npos) << m;
+  }
+}
+
+// Every layer blob a build links into OUT/oci is checked first: a symlink
+// (which could point anywhere) or a blob whose bytes are not its digest is
+// refused, naming it, before anything is linked.
+TEST(BaseLayoutTest, LocalBlobsAreVerifiedAndSymlinksRefused) {
+  regtest::TempDir tmp;
+  RegistryOptions options;
+  options.cache_dir = (tmp / "cache").string();
+  const std::string l1 = regtest::test_bytes(5000, 41), l2 = regtest::test_bytes(300, 42);
+  regtest::make_test_image(tmp / "base", "1", {l1, l2}, {"linux/amd64"});
+  Descriptor d = descriptor_with_base("oci:" + (tmp / "base").string() + ":1", tmp);
+  d.service.platforms = {"linux/amd64"};
+  EXPECT_EQ(base_layout(d, options).dir, tmp / "base");
+
+  const fs::path b1 = tmp / "base/blobs/sha256" / sha256_hex(l1), b2 = tmp / "base/blobs/sha256" / sha256_hex(l2);
+  write_file_atomic(tmp / "elsewhere", l1);
+  fs::remove(b1);
+  fs::create_symlink(tmp / "elsewhere", b1);  // same bytes, but a symlink
+  fs::remove(b2);
+  write_file_atomic(b2, regtest::test_bytes(300, 43));  // same size, other bytes
+  try {
+    base_layout(d, options);
+    FAIL() << "a symlinked or altered blob was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    std::string m = e.what();
+    EXPECT_NE(m.find(b1.string() + ": a symbolic link"), std::string::npos) << m;
+    EXPECT_NE(m.find(b2.string() + ": its content has the digest"), std::string::npos) << m;
+    EXPECT_NE(m.find("service.base"), std::string::npos) << m;
   }
 }
 

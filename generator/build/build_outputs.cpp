@@ -66,13 +66,13 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.image_name = s.tag.empty() ? s.name + ":latest" : s.tag;
   req.title = s.name;
   req.platforms = s.platforms;
-  for (const auto& d : debs) req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path});
+  for (const auto& d : debs) req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path, d.version, d.layer});
   const agents::Agent& agent = agents::agent_for(desc);
   const auto files = agent.layer_files();
   if (files.size() != 1) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes one file of its .deb");
   const agents::Package pkg = agent.package(desc);
   req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to,
-               "check " + pkg.section + ".url (or " + pkg.mirror_env + ") and " + pkg.section + ".sha256"};
+               agents::source_hint(pkg)};
   req.service_files = service_entries(desc, options);
   req.config.entrypoint = image_entrypoint();
   if (!s.command.empty()) req.config.cmd = s.command;  // else each platform's base Entrypoint + Cmd

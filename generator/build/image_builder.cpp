@@ -37,14 +37,16 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
   auto final_path = req.out_dir / out.file;
   auto tmp = final_path;
   tmp += ".partial";
-  // Warm builds: the layer made from this very .deb before, copied out of the cache.
+  // Warm builds: the layer a verified build made from this very .deb before
+  // (xraybake.lock says which), copied out of the cache.
   LayerCache cache(req.layer_cache);
   const std::string key = daemon_layer_key(deb.sha256, deb.arch, agent.binary_from, req.epoch);
-  if (cache.enabled() && !deb.sha256.empty()) {
-    if (auto hit = cache.get(key, tmp); hit && hit->meta.contains("daemon_version")) {
+  if (cache.enabled() && !deb.sha256.empty() && !deb.version.empty() && deb.layer &&
+      deb.layer->format == kDaemonLayerFormat && deb.layer->source_date_epoch == req.epoch) {
+    if (auto hit = cache.get(key, {deb.layer->digest, deb.layer->diff_id, deb.layer->size}, tmp)) {
       std::filesystem::rename(tmp, final_path);
       out.blob = hit->blob;
-      version = hit->meta["daemon_version"].get<std::string>();
+      version = deb.version;
       return out;
     }
   }

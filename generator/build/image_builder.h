@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "deb/deb_reader.h"
+#include "fetch/lockfile.h"
 #include "oci/gzip_tee.h"
 #include "oci/image_config.h"
 #include "oci/layer_writer.h"
@@ -25,6 +27,8 @@ struct DebInput {
   std::string sha256;
   uint64_t size = 0;
   std::filesystem::path path;
+  std::string version;              // the package's, from its control file (fetch.h)
+  std::optional<LayerPin> layer;    // the daemon layer xraybake.lock records for this .deb: the only cached one used
 };
 
 // The agent's layer: which file of its .deb goes where, and what it is called.

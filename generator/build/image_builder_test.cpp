@@ -1,6 +1,7 @@
 // build_image end to end on the library level, checked with real tools
 // (skopeo, umoci, oci-image-tool) where they are installed.
 #include "build/image_builder.h"
+#include "build/layer_cache.h"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -51,7 +52,7 @@ class ImageBuilderTest : public ::testing::Test {
     if (!fs::exists(path)) write_file_atomic(path, deb::testing::make_deb(arch, binary(arch)));
     std::string bytes = read_file(path);
     return {arch, "https://example.invalid/aws-xray-daemon-linux-" + arch + "-3.6.6.deb", sha256_hex(bytes),
-            bytes.size(), path};
+            bytes.size(), path, "", std::nullopt};
   }
 
   ImageRequest request(const std::string& out, std::vector<std::string> arches, const t::BaseSpec& base = {},
@@ -192,8 +193,19 @@ TEST_F(ImageBuilderTest, WarmBuildTakesTheDaemonLayerFromTheCache) {
   cold_req.layer_cache = dir / "cache";
   auto cold = build_image(cold_req);
   // The .deb is gone: only the cache can give the layer now, byte for byte.
+  // Without the layer xraybake.lock records, a cached layer is never used
+  // (regression: a layer planted under the key was taken as it was).
+  auto untrusted = request("untrusted", {"amd64"});
+  untrusted.layer_cache = dir / "cache";
+  untrusted.debs[0].version = "3.6.6";
+  const std::string deb_path = untrusted.debs[0].path.string();
+  fs::rename(deb_path, deb_path + ".away");
+  EXPECT_THROW(build_image(untrusted), Error);  // it had to read the .deb
+  fs::rename(deb_path + ".away", deb_path);
   auto warm_req = request("warm", {"amd64"});
   warm_req.layer_cache = dir / "cache";
+  warm_req.debs[0].version = "3.6.6";
+  warm_req.debs[0].layer = daemon_layer_pin(cold.layers[0].blob, cold_req.epoch);
   fs::remove(warm_req.debs[0].path);
   auto warm = build_image(warm_req);
   EXPECT_EQ(warm.index.digest, cold.index.digest);
@@ -204,6 +216,8 @@ TEST_F(ImageBuilderTest, WarmBuildTakesTheDaemonLayerFromTheCache) {
   other.layer_cache = dir / "cache";
   other.epoch = 1;
   other.debs[0].sha256 = cold_req.debs[0].sha256;
+  other.debs[0].version = "3.6.6";
+  other.debs[0].layer = warm_req.debs[0].layer;
   fs::remove(other.debs[0].path);
   EXPECT_THROW(build_image(other), Error);
 }

@@ -1,12 +1,13 @@
 #include "build/layer_cache.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <random>
+#include <cerrno>
 
+#include "fetch/cache.h"
+#include "fetch/cache_file.h"
 #include "util/error.h"
-#include "util/file_seal.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -23,121 +24,101 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Bump when the daemon layer's bytes change for the same inputs (layer_writer.cpp, gzip_tee.cpp).
-constexpr const char* kDaemonLayerFormat = "daemon-layer/1";
-
-// Copies FROM to TO, returning the sha256 of what was copied; nullopt on any I/O error.
-std::optional<std::string> copy_hashing(const fs::path& from, const fs::path& to) {
-  std::ifstream in(from, std::ios::binary);
-  std::ofstream out(to, std::ios::binary | std::ios::trunc);
-  if (!in || !out) return std::nullopt;
+// Copies FROM_FD to TO_FD, returning "sha256:<hex>" and the size of what was
+// copied; nullopt on any I/O error.
+std::optional<std::pair<std::string, uint64_t>> copy_hashing(int from_fd, int to_fd) {
   Sha256 h;
   std::string buf(1 << 20, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    auto n = static_cast<size_t>(in.gcount());
+  uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(from_fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
     if (n == 0) break;
-    h.update(buf.data(), n);
-    out.write(buf.data(), static_cast<std::streamsize>(n));
+    h.update(buf.data(), static_cast<size_t>(n));
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(to_fd, buf.data() + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return std::nullopt;
+      off += w;
+    }
+    total += static_cast<uint64_t>(n);
   }
-  if (in.bad() || !out.flush()) return std::nullopt;
-  return "sha256:" + h.hex();
-}
-
-std::optional<std::string> hash_file(const fs::path& file) {
-  try {
-    return "sha256:" + sha256_file_hex(file.string());
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
-
-// Writes entry J with BLOB's seal (util/file_seal.h) to META; false when it could not.
-bool seal(const fs::path& meta, const fs::path& blob, nlohmann::json j) {
-  if (auto now = seal_of(blob)) j["seal"] = *now;
-  try {
-    write_file_atomic(meta, j.dump() + "\n");
-    return true;
-  } catch (const Error& e) {
-    log::verbose(std::string("layer cache: ") + e.what());
-    return false;
-  }
-}
-
-std::string unique_suffix() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  return "." + std::to_string(::getpid()) + "." + std::to_string(rng()) + ".tmp";
+  return std::make_pair("sha256:" + h.hex(), total);
 }
 
 }  // namespace
 
-LayerCache::LayerCache(fs::path root) : dir_(root.empty() ? fs::path() : root / "layers") {}
+LayerCache::LayerCache(fs::path root)
+    : root_(root.empty() ? fs::path() : fs::absolute(root)), dir_(root.empty() ? fs::path() : root_ / "layers") {}
 
-std::optional<CachedLayer> LayerCache::get(const std::string& key, const fs::path& dest) const {
-  if (!enabled()) return std::nullopt;
+std::optional<CachedLayer> LayerCache::get(const std::string& key, const oci::BlobDigests& expected,
+                                           const fs::path& dest) const {
+  if (!enabled() || expected.digest.empty()) return std::nullopt;
   const fs::path meta_path = dir_ / (key + ".json"), blob_path = dir_ / (key + ".tar.gz");
-  std::ifstream meta_in(meta_path);
-  if (!meta_in) return std::nullopt;
+  int meta_fd = open_cache_file(meta_path);
+  if (meta_fd < 0) return std::nullopt;
+  ::close(meta_fd);
   CachedLayer entry;
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(meta_in);
+    auto j = nlohmann::json::parse(read_file(meta_path));
     entry.blob = {j.at("digest").get<std::string>(), j.at("diff_id").get<std::string>(), j.at("size").get<uint64_t>()};
     entry.meta = j.value("meta", nlohmann::json::object());
-  } catch (const nlohmann::json::exception&) {
+  } catch (const std::exception&) {
     entry.blob.digest.clear();
   }
-  // A hard link when DEST is on the cache's file system (nothing written: the
-  // entry is read-only, so the output can't change it), else a copy. The
-  // bytes are hashed again unless the entry's seal shows the file untouched
-  // since it was hashed.
-  std::error_code ec;
-  std::optional<std::string> got;
-  if (!entry.blob.digest.empty()) {
-    const bool sealed = j.contains("seal") && seal_matches(blob_path, j["seal"]);
-    fs::create_hard_link(blob_path, dest, ec);
-    if (ec) {
-      got = copy_hashing(blob_path, dest);
-    } else if (sealed) {
-      got = entry.blob.digest;
-    } else {
-      got = hash_file(dest);
-      if (got == entry.blob.digest) seal(meta_path, blob_path, j);
-    }
+  // Copied, never linked: the bytes hashed are the bytes kept, whatever
+  // happens to the cache's file afterwards.
+  std::optional<std::pair<std::string, uint64_t>> got;
+  if (entry.blob.digest == expected.digest && entry.blob.diff_id == expected.diff_id &&
+      entry.blob.size == expected.size) {
+    int from = open_cache_file(blob_path);
+    int to = from < 0 ? -1 : ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (to >= 0) got = copy_hashing(from, to);
+    if (from >= 0) ::close(from);
+    if (to >= 0 && ::close(to) != 0) got.reset();
   }
-  if (got && *got == entry.blob.digest && fs::file_size(dest, ec) == entry.blob.size) return entry;
-  if (got || !entry.blob.digest.empty()) log::verbose("layer cache: dropping corrupt entry " + blob_path.string());
+  if (got && got->first == expected.digest && got->second == expected.size) {
+    touch_cache_file(blob_path);
+    return entry;
+  }
+  log::verbose("layer cache: " + blob_path.string() + " is not the layer xraybake.lock records; making it again");
+  std::error_code ec;
   fs::remove(dest, ec);
-  fs::remove(meta_path, ec);
-  fs::remove(blob_path, ec);
+  ::unlink(meta_path.c_str());
+  ::unlink(blob_path.c_str());
   return std::nullopt;
 }
 
 void LayerCache::put(const std::string& key, const fs::path& layer, const CachedLayer& entry) const {
   if (!enabled()) return;
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  const fs::path blob_path = dir_ / (key + ".tar.gz");
-  fs::path tmp = blob_path;
-  tmp += unique_suffix();
-  auto copied = copy_hashing(layer, tmp);
-  if (!ec && copied && *copied == entry.blob.digest) {
-    fs::permissions(tmp, fs::perms(0444), ec);
-    fs::rename(tmp, blob_path, ec);
-    if (!ec) {
-      nlohmann::json j{{"digest", entry.blob.digest}, {"diff_id", entry.blob.diff_id}, {"size", entry.blob.size},
-                       {"meta", entry.meta}};
-      if (seal(dir_ / (key + ".json"), blob_path, j)) return;
+  try {
+    const fs::path dir = cache_dir(root_, "layers");
+    NewCacheFile blob(dir);
+    int from = ::open(layer.c_str(), O_RDONLY | O_CLOEXEC);
+    auto copied = from >= 0 ? copy_hashing(from, blob.fd()) : std::nullopt;
+    if (from >= 0) ::close(from);
+    if (!copied || copied->first != entry.blob.digest) {
+      log::verbose("layer cache: " + layer.string() + " is not what its digests say; not kept");
+      return;
     }
+    blob.commit(dir / (key + ".tar.gz"), 0444);
+    nlohmann::json j{{"digest", entry.blob.digest}, {"diff_id", entry.blob.diff_id}, {"size", entry.blob.size},
+                     {"meta", entry.meta}};
+    write_cache_file(dir / (key + ".json"), j.dump() + "\n");
+  } catch (const Error& e) {
+    log::verbose(std::string("layer cache: could not keep ") + layer.string() + ": " + e.what());
   }
-  fs::remove(tmp, ec);
-  log::verbose("layer cache: could not keep " + layer.string() + " in " + dir_.string());
 }
 
 std::string daemon_layer_key(const std::string& deb_sha256, const std::string& arch, const std::string& binary_path,
                              int64_t epoch) {
   return sha256_hex(std::string(kDaemonLayerFormat) + "\n" + XRAYBAKE_VERSION + "\n" + deb_sha256 + "\n" + arch +
                     "\n" + binary_path + "\n" + std::to_string(epoch));
+}
+
+LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch) {
+  return {blob.digest, blob.diff_id, blob.size, kDaemonLayerFormat, epoch};
 }
 
 }  // namespace xb::build

@@ -3,12 +3,14 @@
 // compressing 15 MB again:
 //
 //   CACHE/layers/<key>.tar.gz   the layer (read-only)
-//   CACHE/layers/<key>.json     {"digest", "diff_id", "size", "meta": {...}, "seal": {...}}
+//   CACHE/layers/<key>.json     {"digest", "diff_id", "size", "meta": {...}}
 //
-// Both are written by rename, the .json last, so a reader sees whole entries
-// only. A hit is hard-linked (read-only) or copied out; it is re-hashed unless
-// its seal (util/file_seal.h) shows it untouched since it was hashed: a
-// corrupt entry is removed and reported as a miss, never used.
+// The cache may be shared with someone we do not trust (docs/cache.md), and
+// KEY is predictable, so an entry proves nothing by itself: get() hands one
+// out only when the caller names the digest it must have (what xraybake.lock
+// recorded when a verified build made the layer), and only after the copy it
+// made was hashed to that digest. Files are created under random names with
+// O_EXCL|O_NOFOLLOW and renamed into place (fetch/cache_file.h).
 #pragma once
 
 #include <cstdint>
@@ -18,9 +20,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fetch/lockfile.h"
 #include "oci/gzip_tee.h"
 
 namespace xb::build {
+
+// The daemon layer's format; part of the cache key and of xraybake.lock's
+// layer record. Bump when the layer's bytes change for the same inputs
+// (layer_writer.cpp, gzip_tee.cpp).
+inline constexpr const char* kDaemonLayerFormat = "daemon-layer/1";
 
 struct CachedLayer {
   oci::BlobDigests blob;
@@ -33,13 +41,16 @@ class LayerCache {
   explicit LayerCache(std::filesystem::path root);
 
   bool enabled() const { return !dir_.empty(); }
-  // Puts the layer stored under KEY at DEST (a hard link when it can, read-only,
-  // else a copy); nullopt when there is none or it is corrupt.
-  std::optional<CachedLayer> get(const std::string& key, const std::filesystem::path& dest) const;
+  // Copies the layer stored under KEY to DEST when it is EXPECTED (digest and
+  // size, hashed while copying); nullopt otherwise (an entry that is not what
+  // it must be is removed).
+  std::optional<CachedLayer> get(const std::string& key, const oci::BlobDigests& expected,
+                                 const std::filesystem::path& dest) const;
   // Keeps a copy of LAYER under KEY. Failing to write the cache is not an error of the build.
   void put(const std::string& key, const std::filesystem::path& layer, const CachedLayer& entry) const;
 
  private:
+  std::filesystem::path root_;
   std::filesystem::path dir_;
 };
 
@@ -47,5 +58,8 @@ class LayerCache {
 // BINARY_PATH, for ARCH) with every timestamp EPOCH, by this xraybake.
 std::string daemon_layer_key(const std::string& deb_sha256, const std::string& arch, const std::string& binary_path,
                              int64_t epoch);
+
+// What xraybake.lock records of the daemon layer BLOB made with EPOCH.
+LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch);
 
 }  // namespace xb::build

@@ -33,73 +33,85 @@ class LayerCacheTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir); }
 };
 
-TEST_F(LayerCacheTest, KeepsAndGivesBackTheLayerAndWhatWasSaidAboutIt) {
+TEST_F(LayerCacheTest, GivesBackOnlyTheLayerTheCallerNames) {
   LayerCache cache(dir / "cache");
-  EXPECT_FALSE(cache.get("k", dir / "miss"));
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "miss"));
   EXPECT_FALSE(fs::exists(dir / "miss"));
   cache.put("k", dir / "layer.tar.gz", entry);
   EXPECT_EQ(fs::status(dir / "cache/layers/k.tar.gz").permissions() & fs::perms::all, fs::perms(0444));
-  auto hit = cache.get("k", dir / "out.tar.gz");
+  auto hit = cache.get("k", entry.blob, dir / "out.tar.gz");
   ASSERT_TRUE(hit);
   EXPECT_EQ(hit->blob.digest, entry.blob.digest);
   EXPECT_EQ(hit->blob.diff_id, entry.blob.diff_id);
   EXPECT_EQ(hit->blob.size, bytes.size());
-  EXPECT_EQ(hit->meta["daemon_version"], "3.6.6");
   EXPECT_EQ(read_file(dir / "out.tar.gz"), bytes);
-  // Same file system: linked, not written again.
-  EXPECT_EQ(fs::hard_link_count(dir / "out.tar.gz"), 2u);
-  EXPECT_FALSE(cache.get("other", dir / "out2.tar.gz"));
+  // A copy, never a link: what was hashed is what the build keeps.
+  EXPECT_EQ(fs::hard_link_count(dir / "out.tar.gz"), 1u);
+  EXPECT_FALSE(cache.get("other", entry.blob, dir / "out2.tar.gz"));
+  // Nothing named: nothing handed out.
+  EXPECT_FALSE(cache.get("k", BlobDigests{}, dir / "out3.tar.gz"));
+}
+
+// Regression: a layer planted under the (predictable) key with a .json that
+// matches it was used. Now the caller names the digest (xraybake.lock's).
+TEST_F(LayerCacheTest, PlantedLayerWithMatchingJsonIsNotUsed) {
+  LayerCache cache(dir / "cache");
+  fs::create_directories(dir / "cache/layers");
+  const std::string evil = "a layer with another /usr/bin/xray";
+  write_file_atomic(dir / "cache/layers/k.tar.gz", evil);
+  nlohmann::json j{{"digest", "sha256:" + sha256_hex(evil)}, {"diff_id", entry.blob.diff_id},
+                   {"size", evil.size()}, {"meta", {{"daemon_version", "3.6.6"}}}};
+  write_file_atomic(dir / "cache/layers/k.json", j.dump());
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out.tar.gz"));
+  EXPECT_FALSE(fs::exists(dir / "out.tar.gz"));
+  // The planted bytes under a .json that claims the expected digest: hashed, refused.
+  j["digest"] = entry.blob.digest;
+  j["size"] = entry.blob.size;
+  write_file_atomic(dir / "cache/layers/k.tar.gz", evil + std::string(entry.blob.size - evil.size(), ' '));
+  write_file_atomic(dir / "cache/layers/k.json", j.dump());
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out.tar.gz"));
+  EXPECT_FALSE(fs::exists(dir / "out.tar.gz"));
+  EXPECT_FALSE(fs::exists(dir / "cache/layers/k.tar.gz"));
 }
 
 TEST_F(LayerCacheTest, CorruptEntryIsDroppedNotUsed) {
   LayerCache cache(dir / "cache");
   cache.put("k", dir / "layer.tar.gz", entry);
   fs::permissions(dir / "cache/layers/k.tar.gz", fs::perms(0644));
-  write_file_atomic(dir / "cache/layers/k.tar.gz", bytes.substr(0, 100));
-  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+  {
+    // Edited in place, stat() put back: hashed anyway.
+    struct stat before {};
+    ASSERT_EQ(::stat((dir / "cache/layers/k.tar.gz").c_str(), &before), 0);
+    std::ofstream edit(dir / "cache/layers/k.tar.gz", std::ios::in | std::ios::out | std::ios::binary);
+    edit.seekp(10);
+    edit << 'X';
+    edit.close();
+    timespec times[2] = {{0, UTIME_OMIT}, before.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "cache/layers/k.tar.gz").c_str(), times, 0), 0);
+  }
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out.tar.gz"));
   EXPECT_FALSE(fs::exists(dir / "out.tar.gz"));
   EXPECT_FALSE(fs::exists(dir / "cache/layers/k.json"));
   // Broken metadata too.
   cache.put("k", dir / "layer.tar.gz", entry);
   write_file_atomic(dir / "cache/layers/k.json", "{not json");
-  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out.tar.gz"));
 }
 
-// The seal (util/file_seal.h) is what a hit trusts instead of hashing: an
-// entry without one (an older cache) is hashed once and then sealed, and an
-// entry edited in place is trusted while inode and mtime match, and hashed
-// and dropped once the mtime moved.
-TEST_F(LayerCacheTest, SealDecidesWhetherAHitIsHashedAgain) {
+TEST_F(LayerCacheTest, PlantedSymlinksAreNotFollowed) {
   LayerCache cache(dir / "cache");
+  fs::create_directories(dir / "cache/layers");
+  write_file_atomic(dir / "victim", "precious");
+  fs::create_symlink(dir / "victim", dir / "cache/layers/k.tar.gz");
+  fs::create_symlink(dir / "victim", dir / "cache/layers/k.json");
   cache.put("k", dir / "layer.tar.gz", entry);
-  const fs::path meta = dir / "cache/layers/k.json", blob = dir / "cache/layers/k.tar.gz";
-  auto j = nlohmann::json::parse(read_file(meta));
-  ASSERT_TRUE(j.contains("seal"));
-  j.erase("seal");
-  write_file_atomic(meta, j.dump());
-  ASSERT_TRUE(cache.get("k", dir / "out.tar.gz"));
-  EXPECT_TRUE(nlohmann::json::parse(read_file(meta)).contains("seal"));
-  fs::remove(dir / "out.tar.gz");
-
-  // Edited in place with its mtime put back: the seal still matches, so the
-  // hit is not hashed (this is the hashing a warm build saves).
-  struct stat before {};
-  ASSERT_EQ(::stat(blob.c_str(), &before), 0);
-  fs::permissions(blob, fs::perms(0644));
-  {
-    std::ofstream edit(blob, std::ios::in | std::ios::out | std::ios::binary);
-    edit.seekp(10);
-    edit << 'X';
-  }
-  timespec times[2] = {{0, UTIME_OMIT}, before.st_mtim};
-  ASSERT_EQ(::utimensat(AT_FDCWD, blob.c_str(), times, 0), 0);
-  ASSERT_TRUE(cache.get("k", dir / "out.tar.gz"));
-  fs::remove(dir / "out.tar.gz");
-
-  times[1] = {1, 0};  // any real edit moves the mtime
-  ASSERT_EQ(::utimensat(AT_FDCWD, blob.c_str(), times, 0), 0);
-  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
-  EXPECT_FALSE(fs::exists(blob));
+  EXPECT_EQ(read_file(dir / "victim"), "precious");
+  EXPECT_FALSE(fs::is_symlink(dir / "cache/layers/k.tar.gz"));
+  ASSERT_TRUE(cache.get("k", entry.blob, dir / "out.tar.gz"));
+  // A symlink in place of the entry is never read as the entry.
+  fs::remove(dir / "cache/layers/k.tar.gz");
+  fs::create_symlink(dir / "layer.tar.gz", dir / "cache/layers/k.tar.gz");
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out2.tar.gz"));
 }
 
 TEST_F(LayerCacheTest, LayerThatIsNotWhatTheEntrySaysIsNotKept) {
@@ -107,14 +119,14 @@ TEST_F(LayerCacheTest, LayerThatIsNotWhatTheEntrySaysIsNotKept) {
   entry.blob.digest = "sha256:" + std::string(64, '0');
   cache.put("k", dir / "layer.tar.gz", entry);
   EXPECT_FALSE(fs::exists(dir / "cache/layers/k.tar.gz"));
-  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out.tar.gz"));
 }
 
 TEST_F(LayerCacheTest, DisabledWithoutADirectory) {
   LayerCache cache{fs::path()};
   EXPECT_FALSE(cache.enabled());
   cache.put("k", dir / "layer.tar.gz", entry);
-  EXPECT_FALSE(cache.get("k", dir / "out.tar.gz"));
+  EXPECT_FALSE(cache.get("k", entry.blob, dir / "out.tar.gz"));
 }
 
 TEST(DaemonLayerKey, DependsOnEveryInput) {

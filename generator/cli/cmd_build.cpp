@@ -13,6 +13,7 @@
 #include "fetch/fetch.h"
 #include "build/build_outputs.h"
 #include "build/base_layout.h"
+#include "build/layer_cache.h"
 #include "registry/push.h"
 #include "render/render.h"
 #include "util/error.h"
@@ -28,6 +29,7 @@ struct BuildArgs {
   std::string file = "xraybake.yaml";
   std::string out = "out";
   bool text_only = false;  // --text-only: no fetch, no layers, no OCI image
+  bool refresh = false;    // --refresh: download the .debs again
   bool push = false;                          // --push [REF]
   std::string push_ref;                       // empty: service.tag
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST
@@ -80,8 +82,15 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.offline = global.offline;
     fetch.locked = global.locked;
     fetch.ca_bundle = global.ca_bundle;
+    fetch.refresh = args.refresh;
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
     auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir);
+    // The layers made from the verified .debs: what lets the next build take them from the cache.
+    const agents::Agent& agent = agents::agent_for(desc);
+    for (auto& d : debs)
+      for (const auto& l : built.image.layers)
+        if (l.file == agents::layer_file(agent, d.arch)) d.layer = build::daemon_layer_pin(l.blob, build::source_date_epoch());
+    record_layers(desc, fetch, debs);
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
   }
   if (desc.service.command.empty() && !render.base_command)
@@ -145,6 +154,8 @@ void add_build(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--text-only", args.text_only,
                 "Only the text outputs (Dockerfile, docker-entrypoint.sh, ecs-task-definition.json, cfg.yaml): "
                 "no fetch, no layers, no OCI image; for reviewing templates offline");
+  cmd->add_flag("--refresh", args.refresh,
+                "Download the agent .debs again even when cached (still checked against the pins)");
   auto* push = cmd->add_option("--push", args.push_ref,
                   "Also push the image to a registry as REF (default: service.tag), blobs first, then the "
                   "manifests and the index; prints REF@DIGEST. Credentials as docker's (DOCKER_CONFIG, "

@@ -34,9 +34,11 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
       "  xraybake fetch --json | jq -r .debs.amd64.path");
   struct Args {
     std::string file = "xraybake.yaml";
+    bool refresh = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("FILE", args->file, "The descriptor (default ./xraybake.yaml)");
+  cmd->add_flag("--refresh", args->refresh, "Download again even when cached (still checked against the pins)");
   cmd->callback([&global, args] {
     Descriptor desc = agents::load_descriptor(args->file);
     FetchOptions options;
@@ -44,6 +46,7 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
     options.offline = global.offline;
     options.locked = global.locked;
     options.ca_bundle = global.ca_bundle;
+    options.refresh = args->refresh;
     log::verbose("cache " + options.cache_dir + ", lock file " + lockfile_path(desc.path).string());
     std::vector<FetchedDeb> debs = fetch_all(desc, options);
     if (!global.json) return;
@@ -52,7 +55,7 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
     out["lockfile"] = lockfile_path(desc.path).string();
     out["debs"] = nlohmann::ordered_json::object();
     for (const auto& d : debs)
-      out["debs"][d.arch] = {{"url", d.url},   {"sha256", d.sha256},  {"size", d.size},
+      out["debs"][d.arch] = {{"url", d.url},   {"sha256", d.sha256},  {"size", d.size}, {"version", d.version},
                              {"path", d.path.string()}, {"downloaded", d.downloaded}};
     std::cout << out.dump(2) << "\n";
   });

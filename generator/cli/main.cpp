@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
   cli::add_fetch(app, global);
   cli::add_build(app, global);
   cli::add_migrate(app, global);
+  cli::add_cache(app, global);
 
   const std::string common = common_flags_help(app);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))

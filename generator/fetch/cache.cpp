@@ -10,8 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fetch/cache_file.h"
+#include "fetch/url.h"
 #include "util/error.h"
-#include "util/file_seal.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/redact.h"
@@ -21,19 +22,16 @@ namespace xb {
 
 namespace fs = std::filesystem;
 
-static void make_dirs(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) fail_runtime("cannot create " + dir.string() + ": " + ec.message(), "check --cache-dir");
-}
-
 FileLock::FileLock(const fs::path& path, const std::string& what) {
-  make_dirs(path.parent_path());
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a planted symlink must not make us create or lock another file.
+  for (int tries = 0; fd_ < 0 && tries < 2; ++tries) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ < 0 && errno == ELOOP) ::unlink(path.c_str());
+  }
   if (fd_ < 0) fail_runtime("cannot open lock " + path.string() + ": " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
   if (errno != EWOULDBLOCK) fail_runtime("cannot lock " + path.string() + ": " + std::strerror(errno));
-  log::info("waiting for another xraybake that is fetching " + what);
+  log::info("waiting for another xraybake that is fetching " + redact_url(what));
   while (::flock(fd_, LOCK_EX) != 0) {
     if (errno != EINTR) fail_runtime("cannot lock " + path.string() + ": " + std::strerror(errno));
   }
@@ -43,40 +41,34 @@ FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
+void touch_cache_file(const fs::path& path) {
+  const timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+  ::utimensat(AT_FDCWD, path.c_str(), now, AT_SYMLINK_NOFOLLOW);
+}
+
 DebCache::DebCache(fs::path root) : root_(fs::absolute(root)) {}
 
 fs::path DebCache::blob_path(const std::string& sha256) const { return root_ / "blobs" / "sha256" / sha256; }
 
-fs::path DebCache::seal_path(const std::string& sha256) const { return root_ / "index" / "verified" / sha256; }
-
-void DebCache::seal(const fs::path& blob, const std::string& sha256) const {
-  auto now = seal_of(blob);
-  if (!now) return;
-  try {
-    make_dirs(seal_path(sha256).parent_path());
-    write_file_atomic(seal_path(sha256), nlohmann::json(*now).dump() + "\n");
-  } catch (const Error& e) {
-    log::verbose(std::string("cache: ") + e.what());  // without a seal the next run hashes again
-  }
+static bool is_hex64(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 std::optional<fs::path> DebCache::find(const std::string& sha256) const {
+  if (!is_hex64(sha256)) return std::nullopt;  // never a path of someone's choosing
   fs::path p = blob_path(sha256);
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return std::nullopt;
-  // Verified before and untouched since: no need to read 6 MB again.
-  try {
-    if (seal_matches(p, nlohmann::json::parse(read_file(seal_path(sha256))))) return p;
-  } catch (const std::exception&) {
-    // no seal or a damaged one: hash it
-  }
-  if (sha256_file_hex(p.string()) == sha256) {
-    seal(p, sha256);
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0) return std::nullopt;
+  int fd = open_cache_file(p);
+  std::string got = fd >= 0 ? sha256_of_fd(fd) : "";
+  if (fd >= 0) ::close(fd);
+  if (got == "sha256:" + sha256) {
+    touch_cache_file(p);
     return p;
   }
-  log::warn("cache: " + p.string() + " is corrupt (its digest changed); removing it");
-  fs::remove(p, ec);
-  fs::remove(seal_path(sha256), ec);
+  log::warn("cache: " + p.string() + (fd < 0 ? " is not a regular file" : " does not match its digest") +
+            "; removing it");
+  ::unlink(p.c_str());
   return std::nullopt;
 }
 
@@ -84,38 +76,57 @@ static std::string url_key(const std::string& url) { return sha256_hex(url); }
 
 std::optional<CacheEntry> DebCache::lookup_url(const std::string& url) const {
   fs::path p = root_ / "index" / "url" / url_key(url);
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return std::nullopt;
+  int fd = open_cache_file(p);
+  if (fd < 0) return std::nullopt;
+  ::close(fd);
   try {
     auto j = nlohmann::json::parse(read_file(p));
-    CacheEntry e{j.at("url").get<std::string>(), j.at("sha256").get<std::string>(), j.at("size").get<uint64_t>()};
-    if (e.url != redact_url(url)) return std::nullopt;
+    CacheEntry e{j.at("url").get<std::string>(), j.at("sha256").get<std::string>(), j.at("size").get<uint64_t>(),
+                 j.value("version", std::string())};
+    if (e.url != redact_url(url) || !is_hex64(e.sha256)) return std::nullopt;
     return e;
   } catch (const std::exception&) {
     return std::nullopt;  // a damaged index entry is just a miss
   }
 }
 
-void DebCache::record_url(const CacheEntry& e) const {
-  fs::path dir = root_ / "index" / "url";
-  make_dirs(dir);
-  nlohmann::json j = {{"url", redact_url(e.url)}, {"sha256", e.sha256}, {"size", e.size}};
-  write_file_atomic(dir / url_key(e.url), j.dump(2) + "\n");
+void DebCache::record_url(const std::string& url, const CacheEntry& e) const {
+  fs::path dir = cache_dir(root_, "index/url");
+  nlohmann::json j = {{"url", redact_url(e.url)}, {"sha256", e.sha256}, {"size", e.size}, {"version", e.version}};
+  write_cache_file(dir / url_key(url), j.dump(2) + "\n");
 }
 
 FileLock DebCache::lock_url(const std::string& url) const {
-  return FileLock(root_ / "locks" / (url_key(url) + ".lock"), redact_url(url));
+  return FileLock(cache_dir(root_, "locks") / (url_key(url) + ".lock"), redact_url(url));
 }
 
-fs::path DebCache::temp_path(const std::string& url) const {
-  fs::path dir = root_ / "tmp";
-  make_dirs(dir);
-  return dir / (url_key(url) + ".partial");  // only the holder of URL's lock touches it
+fs::path DebCache::partial_path(const std::string& url) const { return root_ / "tmp" / (url_key(url) + ".partial"); }
+
+PendingDownload DebCache::start_download(const std::string& url, bool resume) const {
+  NewCacheFile file(cache_dir(root_, "tmp"));
+  PendingDownload out{file.path(), 0};
+  file.release();
+  const fs::path left = partial_path(url);
+  struct stat st {};
+  if (::lstat(left.c_str(), &st) != 0) return out;
+  // Only a plain file of ours with one name is resumed; anything else is removed.
+  if (resume && S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == ::geteuid() &&
+      ::rename(left.c_str(), out.path.c_str()) == 0) {
+    out.resumed_bytes = static_cast<uint64_t>(st.st_size);
+    return out;
+  }
+  ::unlink(left.c_str());
+  return out;
+}
+
+void DebCache::keep_partial(const fs::path& temp, const std::string& url) const {
+  std::error_code ec;
+  if (fs::file_size(temp, ec) == 0 || ec || ::rename(temp.c_str(), partial_path(url).c_str()) != 0)
+    ::unlink(temp.c_str());
 }
 
 fs::path DebCache::commit(const fs::path& temp, const std::string& sha256) const {
-  fs::path dest = blob_path(sha256);
-  make_dirs(dest.parent_path());
+  fs::path dest = cache_dir(root_, "blobs/sha256") / sha256;
   if (::chmod(temp.c_str(), 0444) != 0 || ::rename(temp.c_str(), dest.c_str()) != 0) {
     int e = errno;
     ::unlink(temp.c_str());
@@ -125,7 +136,6 @@ fs::path DebCache::commit(const fs::path& temp, const std::string& sha256) const
     ::fsync(dfd);  // the rename survives a crash
     ::close(dfd);
   }
-  seal(dest, sha256);
   return dest;
 }
 

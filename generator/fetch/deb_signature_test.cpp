@@ -92,8 +92,9 @@ class DebSignatureTest : public FetchTest {
   // A .deb whose _gpgorigin signs its first three members (as AWS's do).
   std::vector<ArMember> signed_members() {
     std::vector<ArMember> m = {{"debian-binary", "2.0\n"},
-                               {"control.tar.gz", payload(700, 2)},
-                               {"data.tar.gz", payload(5000, 3)}};
+                               {"control.tar.gz", deb::testing::control_tar("amd64")},
+                               {"data.tar.gz", deb::testing::make_tar(deb::testing::daemon_entries(
+                                                   deb::testing::fake_elf("amd64", 64) + payload(5000, 3)))}};
     std::string sig = signer_->sign(m[0].data + m[1].data + m[2].data, dir / "signed.bin");
     m.push_back({"_gpgorigin", sig});
     return m;

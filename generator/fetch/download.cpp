@@ -39,7 +39,7 @@ const char* kNetworkHint =
 Downloaded download_file(const std::string& url, const std::filesystem::path& dest, const NetSettings& settings,
                          const DownloadContext& context) {
   const std::string shown = redact_url(url);
-  int fd = ::open(dest.c_str(), O_RDWR | O_CREAT | (context.resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
+  int fd = ::open(dest.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | (context.resume ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd < 0) fail_runtime("cannot create " + dest.string() + ": " + std::strerror(errno));
   struct Cleanup {
     int fd;
@@ -74,8 +74,13 @@ Downloaded download_file(const std::string& url, const std::filesystem::path& de
   req.label = context.label;
   req.resume_from = written;
   req.max_body = context.expected_size ? context.expected_size : kDownloadLimit;
-  req.limit_what = context.expected_size ? "the " + std::to_string(context.expected_size) + " bytes xraybake.lock declares"
+  req.limit_what = context.expected_size ? "the " + std::to_string(context.expected_size) +
+                                               " bytes xraybake.lock declares (a size mismatch: not the pinned bytes)"
                                          : "the 1 GiB limit for a download of unknown size";
+  if (context.expected_size) {  // other bytes than the pinned ones, as a sha256 mismatch is
+    req.limit_code = ExitCode::bad_input;
+    req.limit_hint = kPinMismatchHint;
+  }
   req.rewind = [&] {
     progress.clear();
     restart_from_zero();

@@ -31,12 +31,18 @@ struct DownloadContext {
   uint64_t expected_size = 0;
 };
 
+// What to do when a server sent other bytes than the pinned ones (a sha256
+// mismatch, or more bytes than xraybake.lock declares).
+inline constexpr const char* kPinMismatchHint =
+    "the file changed upstream, or a mirror or proxy served other bytes; nothing was cached. If the new file is "
+    "trusted, update the pin (or delete the entry from xraybake.lock) and fetch again";
+
 // Without a declared size a download stops at 1 GiB (docs/network.md).
 inline constexpr uint64_t kDownloadLimit = uint64_t{1} << 30;
 
 // Writes the body of URL to DEST (created or truncated). Throws xb::Error:
 // runtime for network failures after the retries, 404/403 at once; bad_input
-// for an unsupported URL scheme. DEST is removed on failure unless resuming.
+// for an unsupported URL scheme and for a body longer than EXPECTED_SIZE. DEST is removed on failure unless resuming.
 // Messages show URL without its secrets (util/redact.h).
 Downloaded download_file(const std::string& url, const std::filesystem::path& dest, const NetSettings& settings,
                          const DownloadContext& context);

@@ -5,6 +5,10 @@
 #include <cstdlib>
 #include <optional>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "deb/deb_reader.h"
 #include "fetch/cache.h"
 #include "fetch/deb_signature.h"
 #include "fetch/download.h"
@@ -13,6 +17,7 @@
 #include "fetch/url.h"
 #include "http/net_settings.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/redact.h"
 
@@ -44,20 +49,70 @@ std::string not_found_hint(const agents::Package& pkg, const std::string& arch) 
          (mirror ? ", and " + pkg.mirror_env : ", and " + pkg.section + ".url");
 }
 
-// Removes a temporary download unless it was committed or is kept for resuming.
+// Removes a download in progress unless it was committed or kept for resuming.
 struct TempFile {
+  const DebCache& cache;
+  std::string url;
   fs::path path;
   bool keep = false;
+  bool committed = false;
   ~TempFile() {
-    std::error_code ec;
-    if (!keep) fs::remove(path, ec);
+    if (committed) return;
+    if (keep) cache.keep_partial(path, url);
+    else ::unlink(path.c_str());
   }
 };
 
+std::string read_head(const fs::path& file, size_t n) {
+  std::string out(n, '\0');
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  ssize_t got = fd >= 0 ? ::pread(fd, out.data(), n, 0) : -1;
+  if (fd >= 0) ::close(fd);
+  out.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return out;
+}
+
+// The package's control info, once FILE proved to be EXPECTED for ARCH:
+// an ar archive with debian-binary, control.tar.* and data.tar.*, `Package`
+// as asked (deb/deb_reader.h checks it), `Architecture` exactly ARCH (not
+// "all"), a Version, the binary in data.
+deb::ControlInfo check_package(const fs::path& file, const std::string& arch, const ExpectedPackage& expected,
+                               const agents::Package& pkg, const std::string& url) {
+  const std::string check = agents::source_hint(pkg);
+  deb::ReadOptions opts;
+  opts.arch = arch;
+  opts.binary_path = expected.binary;
+  opts.package = expected.name;  // control `Package:`, checked right after control.tar
+  opts.display_name = url;
+  deb::ControlInfo info;
+  try {
+    info = deb::read_deb(file, opts, [](deb::DaemonStream& s) {
+      char buf[64 << 10];
+      while (s.read(buf, sizeof buf) > 0) {
+      }
+    });
+  } catch (const Error& e) {
+    std::string head = read_head(file, 512);
+    bool html = head.find("<html") != std::string::npos || head.find("<HTML") != std::string::npos ||
+                head.find("<!DOCTYPE") != std::string::npos || head.find("<?xml") != std::string::npos;
+    throw Error(e.code(), std::string(e.what()) + (html ? " (the server sent a web page, not a .deb)" : ""),
+                check + ": the URL must serve the " + expected.name + " .deb for " + arch +
+                    " itself; nothing was pinned or cached");
+  }
+  auto refuse = [&](const std::string& what) {
+    fail_input(url + ": " + what, check + " (the {arch} placeholder): the URL must serve the " + expected.name +
+                                      " package for " + arch + "; nothing was pinned or cached");
+  };
+  if (info.architecture != arch)
+    refuse("the package is for '" + info.architecture + "' (control: Architecture), not " + arch);
+  if (info.version.empty()) refuse("the package has no Version in its control file");
+  return info;
+}
+
 class Fetcher {
  public:
-  Fetcher(const Descriptor& desc, const agents::Package& pkg, const FetchOptions& options)
-      : pkg_(pkg), options_(options), cache_(options.cache_dir), net_(net_settings_from_env(options.ca_bundle)) {
+  Fetcher(const Descriptor& desc, const agents::Package& pkg, ExpectedPackage expected, const FetchOptions& options)
+      : pkg_(pkg), expected_(std::move(expected)), options_(options), cache_(options.cache_dir), net_(net_settings_from_env(options.ca_bundle)) {
     if (pkg.signing_key) {
       fs::path key = *pkg.signing_key;
       if (key.is_relative()) key = fs::path(desc.path).parent_path() / key;  // relative to the descriptor
@@ -65,64 +120,82 @@ class Fetcher {
     }
   }
 
-  FetchedDeb fetch(const std::string& arch, const std::string& source, const std::optional<Pin>& pin) {
-    const std::string url = redact_url(source);  // what is shown and recorded; SOURCE goes only to the network
-    FileLock guard = cache_.lock_url(source);  // one process downloads; the others find it cached
-    FetchedDeb deb{arch, url, "", 0, {}, false};
+  // KNOWN_VERSION: what the lock says of the pinned .deb (its package was
+  // checked when it was pinned); empty: check the package again.
+  FetchedDeb fetch(const std::string& arch, const std::string& url, const std::optional<Pin>& pin,
+                   const std::string& known_version) {
+    FileLock guard = cache_.lock_url(url);  // one process downloads; the others find it cached
+    const std::string shown = redact_url(url);
+    FetchedDeb deb{arch, shown, "", 0, "", {}, false, std::nullopt};
 
+    // The cache is trusted for nothing but bytes with the pinned digest. Without
+    // a pin only --offline reads what the cache says a URL gave (checked again).
     std::optional<fs::path> hit;
-    if (pin) {
+    bool unpinned_hit = false;
+    if (pin && !options_.refresh) {
       hit = cache_.find(pin->sha256);
       deb.sha256 = pin->sha256;
-    } else if (auto entry = cache_.lookup_url(source)) {
-      hit = cache_.find(entry->sha256);
-      deb.sha256 = entry->sha256;
+    } else if (!pin && options_.offline) {
+      if (auto entry = cache_.lookup_url(url)) {
+        hit = cache_.find(entry->sha256);
+        deb.sha256 = entry->sha256;
+        unpinned_hit = true;
+      }
     }
     if (hit) {
-      if (!signing_key_.empty()) verify_deb_signature(*hit, signing_key_, url);
+      if (!signing_key_.empty()) verify_deb_signature(*hit, signing_key_, shown);
       deb.path = *hit;
       deb.size = fs::file_size(*hit);
-      cache_.record_url({source, deb.sha256, deb.size});
-      log::info(arch + ": " + url + " (cached, " + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
+      deb.version = known_version.empty() || unpinned_hit ? check_package(*hit, arch, expected_, pkg_, shown).version
+                                                          : known_version;
+      cache_.record_url(url, {shown, deb.sha256, deb.size, deb.version});
+      if (unpinned_hit)
+        log::warn(arch + ": --offline without a pin: using what the cache says " + shown + " gave (sha256 " +
+                  deb.sha256 + "); pin it (xraybake.lock) to be sure these are the bytes you want");
+      log::info(arch + ": " + shown + " (cached, " + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
       return deb;
     }
     if (options_.offline) {
       fail_runtime("--offline: the " + arch + " " + pkg_.noun + " .deb is not in the cache " + cache_.root().string() +
-                       ": needs " + url +
+                       ": needs " + shown +
                        (pin ? " with sha256 " + pin->sha256 : " (no pin; it was never fetched into this cache)"),
                    "run `xraybake fetch` with network access against the same --cache-dir, or copy the file to " +
                        (cache_.root() / "blobs" / "sha256").string() + "/<sha256>");
     }
 
-    // With a pin, what a killed run left is resumed: the digest catches a stale leftover.
-    TempFile temp{cache_.temp_path(source), pin.has_value()};
-    DownloadContext context{arch, not_found_hint(pkg_, arch), pin.has_value(), pin ? pin->size : 0};
-    Downloaded got = download_file(source, temp.path, net_, context);
+    // With a pin, what a failed run left is resumed: the digest catches a stale leftover.
+    PendingDownload pending = cache_.start_download(url, pin.has_value() && !options_.refresh);
+    TempFile temp{cache_, url, pending.path, pin.has_value()};
+    DownloadContext context{arch, not_found_hint(pkg_, arch), pin.has_value() && !options_.refresh, pin ? pin->size : 0};
+    Downloaded got = download_file(url, temp.path, net_, context);
     temp.keep = false;
     if (pin && got.sha256 != pin->sha256 && got.resumed_from > 0) {
-      log::warn(arch + ": the partial download an earlier run left does not match the pin; downloading " + url +
+      log::warn(arch + ": the partial download an earlier run left does not match the pin; downloading " + shown +
                 " again from the start");
       context.resume = false;
-      got = download_file(source, temp.path, net_, context);
+      got = download_file(url, temp.path, net_, context);
     }
     if (pin && got.sha256 != pin->sha256) {
-      fail_input(url + ": sha256 mismatch for " + arch + ": expected " + pin->sha256 + " (" + pin->source +
+      fail_input(shown + ": sha256 mismatch for " + arch + ": expected " + pin->sha256 + " (" + pin->source +
                      "), got " + got.sha256,
-                 "the file changed upstream, or a mirror or proxy served other bytes; nothing was cached. If the "
-                 "new file is trusted, update the pin (or delete the entry from xraybake.lock) and fetch again");
+                 kPinMismatchHint);
     }
-    if (!signing_key_.empty()) verify_deb_signature(temp.path, signing_key_, url);
+    if (!signing_key_.empty()) verify_deb_signature(temp.path, signing_key_, shown);
+    deb.version = check_package(temp.path, arch, expected_, pkg_, shown).version;
     deb.sha256 = got.sha256;
     deb.size = got.size;
     deb.path = cache_.commit(temp.path, got.sha256);
+    temp.committed = true;
     deb.downloaded = true;
-    cache_.record_url({source, deb.sha256, deb.size});
-    log::info(arch + ": fetched " + url + " (" + human_bytes(deb.size) + ", sha256 " + deb.sha256 + ")");
+    cache_.record_url(url, {shown, deb.sha256, deb.size, deb.version});
+    log::info(arch + ": fetched " + shown + " (" + deb.version + ", " + human_bytes(deb.size) + ", sha256 " +
+              deb.sha256 + ")");
     return deb;
   }
 
  private:
   const agents::Package& pkg_;
+  const ExpectedPackage expected_;
   const FetchOptions& options_;
   DebCache cache_;
   NetSettings net_;
@@ -131,9 +204,19 @@ class Fetcher {
 
 }  // namespace
 
+ExpectedPackage expected_package(const agents::Agent& agent) {
+  const auto files = agent.layer_files();
+  if (files.empty()) fail_runtime("internal: agent kind " + std::string(agent.kind()) + " names no binary of its .deb");
+  return {std::string(agent.package_name()), files.front().from};
+}
+
 std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& options) {
-  const agents::Package pkg = agents::agent_for(desc).package(desc);
-  Fetcher fetcher(desc, pkg, options);
+  return fetch_all(desc, agents::agent_for(desc), options);
+}
+
+std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const agents::Agent& agent, const FetchOptions& options) {
+  const agents::Package pkg = agent.package(desc);
+  Fetcher fetcher(desc, pkg, expected_package(agent), options);
   const fs::path lock_path = lockfile_path(desc.path);
   const std::optional<LockFile> lock = read_lockfile(lock_path);
   LockFile updated = lock.value_or(LockFile{});
@@ -153,9 +236,9 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
     if (lock) {
       if (auto it = lock->daemon.find(arch); it != lock->daemon.end()) entry = it->second;
     }
-    if (entry && entry->url != canonical) {
+    if (entry && redact_url(entry->url) != canonical) {
       if (options.locked)
-        fail_input(lock_path.string() + ": daemon." + arch + " pins " + entry->url + " but the descriptor now asks for " +
+        fail_input(lock_path.string() + ": daemon." + arch + " pins " + redact_url(entry->url) + " but the descriptor now asks for " +
                        canonical,
                    (pkg.section == "xray" ? std::string("xray.url, version or bucket_region changed")
                                           : std::string("agent.kind, url or version changed")) +
@@ -176,9 +259,11 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
                  "run `xraybake fetch` once without --locked and commit xraybake.lock, or set " + pkg.section +
                      ".sha256." + arch);
 
-    FetchedDeb deb = fetcher.fetch(arch, url, pin);
+    const bool entry_pins = entry && pin && entry->sha256 == pin->sha256;
+    FetchedDeb deb = fetcher.fetch(arch, url, pin, entry_pins ? entry->version : "");
+    if (entry_pins && entry->layer) deb.layer = entry->layer;
     if (!desc_pin || entry) {
-      LockEntry now{canonical, deb.sha256, deb.size};
+      LockEntry now{canonical, deb.sha256, deb.size, deb.version, entry_pins ? entry->layer : std::nullopt};
       auto it = updated.daemon.find(arch);
       if (it == updated.daemon.end() || !(it->second == now)) {
         updated.daemon[arch] = now;
@@ -187,6 +272,8 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
     }
     out.push_back(std::move(deb));
   }
+
+  if (options.locked) return out;  // --locked never writes the lock, not even to drop pins
 
   // Pins of platforms the descriptor no longer has are dropped.
   bool pruned = false;
@@ -207,6 +294,26 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
               " " + pkg.noun + " .deb; commit it so CI fetches exactly these bytes (--locked)");
   }
   return out;
+}
+
+void record_layers(const Descriptor& desc, const FetchOptions& options, const std::vector<FetchedDeb>& debs) {
+  if (options.locked) return;
+  const fs::path lock_path = lockfile_path(desc.path);
+  const std::optional<LockFile> lock = read_lockfile(lock_path);
+  LockFile updated = lock.value_or(LockFile{});
+  for (const auto& d : debs) {
+    if (!d.layer) continue;
+    auto it = updated.daemon.find(d.arch);
+    if (it == updated.daemon.end()) {  // pinned in the descriptor: the lock keeps what the build made of it
+      const std::string canonical = redact_url(descriptor_url(agents::agent_for(desc).package(desc), d.arch));
+      it = updated.daemon.emplace(d.arch, LockEntry{canonical, d.sha256, d.size, d.version, std::nullopt}).first;
+    }
+    if (it->second.sha256 == d.sha256) it->second.layer = d.layer;
+  }
+  if (lock && updated == *lock) return;
+  if (!lock && updated.daemon.empty()) return;
+  write_lockfile(lock_path, updated);
+  log::verbose("updated " + lock_path.string() + ": the daemon layers this build made from the pinned .debs");
 }
 
 }  // namespace xb

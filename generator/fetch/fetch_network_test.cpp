@@ -26,8 +26,8 @@ using std::chrono::steady_clock;
 class FetchNetworkTest : public FetchTest {};
 
 TEST_F(FetchNetworkTest, FirstFetchPinsInLockAndCaches) {
-  const std::string body = payload(20000);
-  HttpServer server(always(body));
+  const std::string body = deb_body(20000), arm = deb_body(20000, 1, "arm64");
+  HttpServer server(by_arch(body, arm));
   Descriptor d = descriptor(server.url(""), {"linux/amd64", "linux/arm64"});
 
   auto debs = fetch_all(d, options);
@@ -46,8 +46,10 @@ TEST_F(FetchNetworkTest, FirstFetchPinsInLockAndCaches) {
   auto lock = read_lockfile(dir / "xraybake.lock");
   ASSERT_TRUE(lock.has_value());
   EXPECT_EQ(lock->daemon.at("arm64").url, server.url("/aws-xray-daemon-linux-arm64-3.6.6.deb"));
-  EXPECT_EQ(lock->daemon.at("arm64").sha256, sha256_hex(body));
-  EXPECT_EQ(lock->daemon.at("arm64").size, body.size());
+  EXPECT_EQ(lock->daemon.at("arm64").sha256, sha256_hex(arm));
+  EXPECT_EQ(lock->daemon.at("arm64").size, arm.size());
+  EXPECT_EQ(lock->daemon.at("arm64").version, "3.6.6");  // the control file's, not xray.version
+  EXPECT_EQ(debs[1].version, "3.6.6");
 
   // Second run: everything from the cache, nothing downloaded.
   auto again = fetch_all(d, options);
@@ -58,7 +60,7 @@ TEST_F(FetchNetworkTest, FirstFetchPinsInLockAndCaches) {
 }
 
 TEST_F(FetchNetworkTest, DroppedConnectionResumesWithRange) {
-  const std::string body = payload(200000);
+  const std::string body = deb_body(200000);
   HttpServer server(in_order({Response::dropped(body, 70000), Response::bytes(body)}));
 
   auto debs = fetch_all(descriptor(server.url("")), options);
@@ -71,7 +73,7 @@ TEST_F(FetchNetworkTest, DroppedConnectionResumesWithRange) {
 }
 
 TEST_F(FetchNetworkTest, ServerIgnoringRangeRestartsFromZero) {
-  const std::string body = payload(100000);
+  const std::string body = deb_body(100000);
   Response broken = Response::dropped(body, 40000);
   broken.honour_range = false;
   Response whole = Response::bytes(body);
@@ -86,7 +88,7 @@ TEST_F(FetchNetworkTest, ServerIgnoringRangeRestartsFromZero) {
 }
 
 TEST_F(FetchNetworkTest, ServerErrorThenSuccess) {
-  const std::string body = payload(5000);
+  const std::string body = deb_body(5000);
   HttpServer server(in_order({Response::status_only(500), Response::status_only(503), Response::bytes(body)}));
   auto debs = fetch_all(descriptor(server.url("")), options);
   EXPECT_EQ(server.request_count(), 3u);
@@ -94,7 +96,7 @@ TEST_F(FetchNetworkTest, ServerErrorThenSuccess) {
 }
 
 TEST_F(FetchNetworkTest, TooManyRequestsHonoursRetryAfter) {
-  const std::string body = payload(5000);
+  const std::string body = deb_body(5000);
   HttpServer server(in_order({Response::status_only(429, {{"Retry-After", "1"}}), Response::bytes(body)}));
   auto start = steady_clock::now();
   auto debs = fetch_all(descriptor(server.url("")), options);
@@ -142,7 +144,7 @@ TEST_F(FetchNetworkTest, PersistentServerErrorGivesUpAfterRetries) {
 
 TEST_F(FetchNetworkTest, StalledBodyIsCutAndResumed) {
   ::setenv("XRAYBAKE_STALL_TIMEOUT", "1", 1);
-  const std::string body = payload(60000);
+  const std::string body = deb_body(60000);
   HttpServer server(in_order({Response::stalled(body, 20000), Response::bytes(body)}));
   auto debs = fetch_all(descriptor(server.url("")), options);
   ASSERT_EQ(server.request_count(), 2u);
@@ -151,7 +153,7 @@ TEST_F(FetchNetworkTest, StalledBodyIsCutAndResumed) {
 }
 
 TEST_F(FetchNetworkTest, WrongBytesForPinLeaveNothingInCache) {
-  const std::string body = payload(8000);
+  const std::string body = deb_body(8000);
   const std::string expected = sha256_hex("the bytes we pinned");
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
@@ -171,7 +173,7 @@ TEST_F(FetchNetworkTest, WrongBytesForPinLeaveNothingInCache) {
 }
 
 TEST_F(FetchNetworkTest, LockedRefusesMissingPinWithoutNetwork) {
-  HttpServer server(always(payload(100)));
+  HttpServer server(always(deb_body(100)));
   options.locked = true;
   {
     Error e = expect_error([&] { fetch_all(descriptor(server.url("")), options); });
@@ -182,7 +184,7 @@ TEST_F(FetchNetworkTest, LockedRefusesMissingPinWithoutNetwork) {
 }
 
 TEST_F(FetchNetworkTest, LockedUsesLockAndRefusesChangedBytes) {
-  const std::string body = payload(3000);
+  const std::string body = deb_body(3000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   fetch_all(d, options);  // pins
@@ -192,14 +194,14 @@ TEST_F(FetchNetworkTest, LockedUsesLockAndRefusesChangedBytes) {
   EXPECT_EQ(fetch_all(d, options)[0].sha256, sha256_hex(body));
 
   // Other bytes under the same URL in a fresh cache: refused, lock untouched.
-  HttpServer other(always(payload(3000, 7)));
+  HttpServer other(always(deb_body(3000, 7)));
   options.cache_dir = (dir / "cache2").string();
   Descriptor moved = d;
   LockFile lock = *read_lockfile(dir / "xraybake.lock");
   ::setenv("XRAYBAKE_DAEMON_URL", (other.url("") + "/aws-xray-daemon-linux-{arch}-{version}.deb").c_str(), 1);
   {
     Error e = expect_error([&] { fetch_all(moved, options); });
-    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    EXPECT_EQ(e.code(), ExitCode::bad_input) << e.what();
     EXPECT_NE(std::string(e.what()).find("mismatch"), std::string::npos);
   }
   EXPECT_EQ(read_file(dir / "xraybake.lock"), lock_before);
@@ -207,7 +209,7 @@ TEST_F(FetchNetworkTest, LockedUsesLockAndRefusesChangedBytes) {
 }
 
 TEST_F(FetchNetworkTest, LockedRefusesDescriptorPinDifferentFromLock) {
-  const std::string body = payload(3000);
+  const std::string body = deb_body(3000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   fetch_all(d, options);
@@ -222,7 +224,7 @@ TEST_F(FetchNetworkTest, LockedRefusesDescriptorPinDifferentFromLock) {
 }
 
 TEST_F(FetchNetworkTest, MirrorOverrideKeepsCanonicalUrlInLock) {
-  const std::string body = payload(4000);
+  const std::string body = deb_body(4000);
   HttpServer mirror(always(body));
   Descriptor d = descriptor("http://127.0.0.1:9");  // discard port: nothing listens
   ::setenv("XRAYBAKE_DAEMON_URL", (mirror.url("/mirror") + "/xray-{region}-{arch}-{version}.deb").c_str(), 1);
@@ -235,7 +237,7 @@ TEST_F(FetchNetworkTest, MirrorOverrideKeepsCanonicalUrlInLock) {
 }
 
 TEST_F(FetchNetworkTest, OfflineUsesCacheOnlyAndNamesWhatIsMissing) {
-  const std::string body = payload(4000);
+  const std::string body = deb_body(4000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   options.offline = true;
@@ -261,7 +263,7 @@ TEST_F(FetchNetworkTest, OfflineUsesCacheOnlyAndNamesWhatIsMissing) {
 }
 
 TEST_F(FetchNetworkTest, CorruptCacheBlobIsFetchedAgain) {
-  const std::string body = payload(4000);
+  const std::string body = deb_body(4000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   auto debs = fetch_all(d, options);
@@ -272,27 +274,22 @@ TEST_F(FetchNetworkTest, CorruptCacheBlobIsFetchedAgain) {
   EXPECT_EQ(read_file(again[0].path), body);
 }
 
-// A cache blob whose seal is gone (a copied or restored cache) is hashed once,
-// then sealed; one edited in place (same inode, new mtime) is fetched again.
-TEST_F(FetchNetworkTest, CacheBlobIsHashedWhenItsSealDoesNotMatch) {
-  const std::string body = payload(4000);
+// Regression: a blob swapped in place with its stat() put back (what a
+// forged seal looked like) was used without hashing. Every use hashes it.
+TEST_F(FetchNetworkTest, BlobSwappedInPlaceIsNeverUsed) {
+  const std::string body = deb_body(4000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   auto debs = fetch_all(d, options);
-  const fs::path seal = fs::path(options.cache_dir) / "index" / "verified" / sha256_hex(body);
-  ASSERT_TRUE(fs::exists(seal));
-  fs::remove(seal);
-  EXPECT_EQ(fetch_all(d, options)[0].path, debs[0].path);
-  EXPECT_TRUE(fs::exists(seal));
-  EXPECT_EQ(server.request_count(), 1u);
-
+  struct stat before {};
+  ASSERT_EQ(::stat(debs[0].path.c_str(), &before), 0);
   fs::permissions(debs[0].path, fs::perms::owner_write, fs::perm_options::add);
   {
     std::ofstream edit(debs[0].path, std::ios::in | std::ios::out | std::ios::binary);
-    edit.seekp(7);
+    edit.seekp(static_cast<std::streamoff>(body.size() - 100));
     edit << '!';
   }
-  timespec times[2] = {{0, UTIME_OMIT}, {1, 0}};  // an mtime the seal can't hold
+  timespec times[2] = {{0, UTIME_OMIT}, before.st_mtim};  // same inode, size and mtime: the old seal matched
   ASSERT_EQ(::utimensat(AT_FDCWD, debs[0].path.c_str(), times, 0), 0);
   auto again = fetch_all(d, options);
   EXPECT_EQ(server.request_count(), 2u);
@@ -300,7 +297,7 @@ TEST_F(FetchNetworkTest, CacheBlobIsHashedWhenItsSealDoesNotMatch) {
 }
 
 TEST_F(FetchNetworkTest, FileUrlWorks) {
-  const std::string body = payload(3000);
+  const std::string body = deb_body(3000);
   fs::create_directories(dir / "mirror");
   write_file_atomic(dir / "mirror" / "aws-xray-daemon-linux-amd64-3.6.6.deb", body);
   auto debs = fetch_all(descriptor("file://" + (dir / "mirror").string()), options);
@@ -331,7 +328,7 @@ TEST_F(FetchNetworkTest, ConnectionRefusedIsRetriedThenRuntimeError) {
 }
 
 TEST_F(FetchNetworkTest, HttpProxyFromEnvironmentIsUsed) {
-  const std::string body = payload(2000);
+  const std::string body = deb_body(2000);
   HttpServer proxy(always(body));  // answers the absolute-form request a proxy gets
   ::setenv("http_proxy", proxy.url("").c_str(), 1);
   auto debs = fetch_all(descriptor("http://daemon-mirror.invalid"), options);
@@ -341,7 +338,7 @@ TEST_F(FetchNetworkTest, HttpProxyFromEnvironmentIsUsed) {
 }
 
 TEST_F(FetchNetworkTest, NoProxyBypassesTheProxy) {
-  const std::string body = payload(2000);
+  const std::string body = deb_body(2000);
   HttpServer server(always(body));
   ::setenv("http_proxy", "http://127.0.0.1:9", 1);  // would fail
   ::setenv("NO_PROXY", "127.0.0.1", 1);
@@ -351,7 +348,7 @@ TEST_F(FetchNetworkTest, NoProxyBypassesTheProxy) {
 }
 
 TEST_F(FetchNetworkTest, ConcurrentFetchesIntoOneCacheDownloadOnce) {
-  const std::string body = payload(50000);
+  const std::string body = deb_body(50000);
   HttpServer server([&](const Request&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both fetchers overlap
     return Response::bytes(body);
@@ -386,7 +383,7 @@ class FetchLeftoverTest : public FetchTest {
 
 TEST_F(FetchLeftoverTest, PinnedDownloadKilledMidwayResumesInTheNextRun) {
   ::setenv("XRAYBAKE_RETRIES", "0", 1);
-  const std::string body = payload(90000);
+  const std::string body = deb_body(90000);
   HttpServer server(in_order({Response::dropped(body, 30000), Response::bytes(body)}));
   Descriptor d = descriptor(server.url(""));
   d.xray.sha256["amd64"] = sha256_hex(body);
@@ -403,7 +400,7 @@ TEST_F(FetchLeftoverTest, PinnedDownloadKilledMidwayResumesInTheNextRun) {
 }
 
 TEST_F(FetchLeftoverTest, StaleLeftoverIsDiscardedAndFetchedFromZero) {
-  const std::string body = payload(50000);
+  const std::string body = deb_body(50000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   d.xray.sha256["amd64"] = sha256_hex(body);
@@ -419,7 +416,7 @@ TEST_F(FetchLeftoverTest, StaleLeftoverIsDiscardedAndFetchedFromZero) {
 }
 
 TEST_F(FetchLeftoverTest, UnpinnedDownloadNeverTrustsALeftover) {
-  const std::string body = payload(50000);
+  const std::string body = deb_body(50000);
   HttpServer server(always(body));
   Descriptor d = descriptor(server.url(""));
   const std::string url = server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb");
@@ -439,8 +436,7 @@ namespace xb::test {
 namespace {
 
 TEST_F(FetchTest, LockDropsPlatformsNoLongerListedAndKeepsOthersByteForByte) {
-  const std::string body = payload(3000);
-  HttpServer server(always(body));
+  HttpServer server(by_arch(deb_body(3000), deb_body(3000, 1, "arm64")));
   fetch_all(descriptor(server.url(""), {"linux/amd64", "linux/arm64"}), options);
   const std::string both = read_file(dir / "xraybake.lock");
   fetch_all(descriptor(server.url(""), {"linux/amd64", "linux/arm64"}), options);

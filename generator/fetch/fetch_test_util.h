@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include "deb/testing_deb.h"
 #include "descriptor/descriptor.h"
 #include "fetch/fetch.h"
+#include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
 
@@ -24,6 +26,19 @@ inline std::string payload(size_t n, unsigned seed = 1) {
     c = static_cast<char>(x >> 24);
   }
   return s;
+}
+
+// A valid X-Ray daemon .deb for ARCH of about N bytes (its binary is an ELF
+// header and payload(N, SEED), which gzip can not shrink).
+inline std::string deb_body(size_t n, unsigned seed = 1, const std::string& arch = "amd64") {
+  std::string binary = deb::testing::fake_elf(arch, 64) + payload(n, seed);
+  return deb::testing::make_deb(arch, binary);
+}
+
+// Serves AMD64 for URLs naming amd64, else ARM64 (Range honoured).
+inline Handler by_arch(std::string amd64, std::string arm64) {
+  Handler a = always(std::move(amd64)), b = always(std::move(arm64));
+  return [a, b](const Request& r) { return r.target.find("arm64") != std::string::npos ? b(r) : a(r); };
 }
 
 // Runs FN, which must throw xb::Error, and returns that error.

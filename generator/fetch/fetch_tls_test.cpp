@@ -23,7 +23,7 @@ class FetchTlsTest : public FetchTest {
 };
 
 TEST_F(FetchTlsTest, SelfSignedCertificateIsRefusedByDefault) {
-  HttpServer server(always(payload(1000)), identity);
+  HttpServer server(always(deb_body(1000)), identity);
   {
     Error e = expect_error([&] { fetch_all(descriptor(server.url("")), options); });
     EXPECT_EQ(e.code(), ExitCode::runtime);
@@ -35,7 +35,7 @@ TEST_F(FetchTlsTest, SelfSignedCertificateIsRefusedByDefault) {
 }
 
 TEST_F(FetchTlsTest, AcceptedWithItsCaBundleFromOption) {
-  const std::string body = payload(30000);
+  const std::string body = deb_body(30000);
   HttpServer server(always(body), identity);
   write_file_atomic(dir / "ca.pem", identity.cert_pem);
   options.ca_bundle = (dir / "ca.pem").string();
@@ -45,7 +45,7 @@ TEST_F(FetchTlsTest, AcceptedWithItsCaBundleFromOption) {
 }
 
 TEST_F(FetchTlsTest, AcceptedWithItsCaBundleFromEnvironment) {
-  const std::string body = payload(3000);
+  const std::string body = deb_body(3000);
   HttpServer server(always(body), identity);
   write_file_atomic(dir / "ca.pem", identity.cert_pem);
   ::setenv("XRAYBAKE_CA_BUNDLE", (dir / "ca.pem").c_str(), 1);
@@ -54,7 +54,7 @@ TEST_F(FetchTlsTest, AcceptedWithItsCaBundleFromEnvironment) {
 
 TEST_F(FetchTlsTest, ResumesOverTls) {
   ::setenv("XRAYBAKE_RETRIES", "2", 1);
-  const std::string body = payload(150000);
+  const std::string body = deb_body(150000);
   HttpServer server(in_order({Response::dropped(body, 50000), Response::bytes(body)}), identity);
   write_file_atomic(dir / "ca.pem", identity.cert_pem);
   options.ca_bundle = (dir / "ca.pem").string();
@@ -71,7 +71,7 @@ namespace xb::test {
 namespace {
 
 TEST_F(FetchTlsTest, HttpsProxyTunnelsAndTlsIsStillVerifiedEndToEnd) {
-  const std::string body = payload(40000);
+  const std::string body = deb_body(40000);
   HttpServer origin(always(body), identity);
   HttpServer proxy(always(""));  // answers CONNECT with 200: a tunnel
   write_file_atomic(dir / "ca.pem", identity.cert_pem);

@@ -31,6 +31,15 @@ TEST(LockfileHostile, ASizeThatIsNotAWholeNumberIsBadInput) {
     expect_bad_input(std::string("{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"sha256\": \"") +
                      std::string(64, 'a') + "\", \"size\": " + size + ", \"url\": \"https://x/a.deb\"}}}");
 }
+TEST(LockfileHostile, ALayerNumberThatIsNotAWholeNumberIsBadInput) {
+  const std::string digest = "\"sha256:" + std::string(64, 'b') + "\"";
+  for (const char* n : {"2111111111111111111111111111111111144", "1.5", "\"12\""})
+    for (bool size : {true, false})
+      expect_bad_input(std::string("{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"sha256\": \"") +
+                       std::string(64, 'a') + "\", \"size\": 1, \"url\": \"https://x/a.deb\", \"layer\": {\"digest\": " +
+                       digest + ", \"diff_id\": " + digest + ", \"format\": \"daemon-layer/1\", \"size\": " +
+                       (size ? n : "1") + ", \"source_date_epoch\": " + (size ? "0" : n) + "}}}}");
+}
 TEST(LockfileHostile, AVersionOfAnotherTypeIsBadInput) { expect_bad_input("{\"lockfileVersion\": \"1\", \"daemon\": {}}"); }
 
 }  // namespace

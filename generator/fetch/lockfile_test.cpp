@@ -13,8 +13,8 @@ const std::string kHex(64, 'a');
 
 TEST(Lockfile, FormatIsDeterministicAndSorted) {
   LockFile lock;
-  lock.daemon["arm64"] = {"https://x/arm64.deb", std::string(64, 'b'), 2};
-  lock.daemon["amd64"] = {"https://x/amd64.deb", kHex, 1};
+  lock.daemon["arm64"] = {"https://x/arm64.deb", std::string(64, 'b'), 2, "", std::nullopt};
+  lock.daemon["amd64"] = {"https://x/amd64.deb", kHex, 1, "", std::nullopt};
   EXPECT_EQ(format_lockfile(lock),
             "{\n"
             "  \"daemon\": {\n"
@@ -36,9 +36,16 @@ TEST(Lockfile, FormatIsDeterministicAndSorted) {
 TEST(Lockfile, RoundTrips) {
   test::TempDir dir;
   LockFile lock;
-  lock.daemon["amd64"] = {"file:///m/a.deb", kHex, 12345};
+  lock.daemon["amd64"] = {"file:///m/a.deb", kHex, 12345, "", std::nullopt};
   write_lockfile(dir / "xraybake.lock", lock);
   EXPECT_EQ(read_lockfile(dir / "xraybake.lock"), lock);
+  // With what newer locks add: the package's version and the layer a build made.
+  lock.daemon["amd64"].version = "3.6.6";
+  lock.daemon["amd64"].layer =
+      LayerPin{"sha256:" + std::string(64, 'c'), "sha256:" + std::string(64, 'd'), 99, "daemon-layer/1", 1700000000};
+  write_lockfile(dir / "xraybake.lock", lock);
+  EXPECT_EQ(read_lockfile(dir / "xraybake.lock"), lock);
+  EXPECT_NE(read_file(dir / "xraybake.lock").find("\"version\": \"3.6.6\""), std::string::npos);
   EXPECT_FALSE(read_lockfile(dir / "missing.lock").has_value());
 }
 
@@ -49,9 +56,11 @@ TEST(Lockfile, BesideTheDescriptor) {
 
 TEST(Lockfile, RejectsDamagedFilesAsBadInput) {
   test::TempDir dir;
-  for (std::string text : {"not json", "{\"lockfileVersion\": 2}",
+  for (std::string text : std::vector<std::string>{"not json", "{\"lockfileVersion\": 2}",
                            "{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"url\": \"u\", \"size\": 1}}}",
-                           "{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"url\": \"u\", \"size\": 1, \"sha256\": \"XYZ\"}}}"}) {
+                           "{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"url\": \"u\", \"size\": 1, \"sha256\": \"XYZ\"}}}",
+                           "{\"lockfileVersion\": 1, \"daemon\": {\"amd64\": {\"url\": \"u\", \"size\": 1, \"sha256\": \"" +
+                               kHex + "\", \"layer\": {\"digest\": \"sha256:x\"}}}}"}) {
     write_file_atomic(dir / "xraybake.lock", text);
     try {
       read_lockfile(dir / "xraybake.lock");

@@ -3,6 +3,8 @@
 // with {region} {arch} {version} expanded.
 #pragma once
 
+#include "util/redact.h"  // redact_url: what the lock and the cache index record
+
 #include <string>
 #include <string_view>
 

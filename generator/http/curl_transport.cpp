@@ -51,10 +51,12 @@ struct Transfer {
 
   [[noreturn]] void too_large(uint64_t size) const {
     std::string what = request->limit_what.empty() ? "the limit of " + human(limit) : request->limit_what;
-    fail_runtime(request->method + " " + redact_url(request->url) + ": the response is larger than " + what +
-                     (size ? " (it announces " + std::to_string(size) + " bytes)" : ""),
-                 "the server sent more than was asked for; nothing was kept. If it is a registry or mirror you "
-                 "trust, report it");
+    throw Error(request->limit_code,
+                request->method + " " + redact_url(request->url) + ": the response is larger than " + what +
+                    (size ? " (it announces " + std::to_string(size) + " bytes)" : ""),
+                !request->limit_hint.empty() ? request->limit_hint
+                                             : "the server sent more than was asked for; nothing was kept. If it is "
+                                               "a registry or mirror you trust, report it");
   }
 };
 

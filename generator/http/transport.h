@@ -71,6 +71,10 @@ struct Request {
   // unlimited for a sink); LIMIT_WHAT says where the limit comes from.
   uint64_t max_body = 0;
   std::string limit_what;  // "the 512 bytes its descriptor declares"
+  // A body past max_body: runtime unless the limit is a pin (then it is other
+  // bytes than the pinned ones, bad input, with LIMIT_HINT saying what to do).
+  ExitCode limit_code = ExitCode::runtime;
+  std::string limit_hint;
 
   bool follow_redirects = false;
   bool allow_file = false;           // file:// URLs (the daemon download)

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fixtures/fixtures.h"
 #include "integration/cli_helpers.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
@@ -199,8 +200,10 @@ TEST(CliBuildOut, AnInterruptedBuildRemovesItsStagingDirectory) {
   for (int sig : {SIGINT, SIGTERM}) {
     TempDir dir;
     HttpServer server([](const Request&) { return Response::stalled(std::string(100000, 'x'), 10); });
-    spit(dir / "xraybake.yaml", std::string(kDescriptor) + "xray:\n  version: 3.6.6\n  url: " +
-                                    server.url("/xray-{arch}-{version}.deb") + "\n");
+    // A base that is there: the build gets as far as the download (the base is checked first).
+    std::string desc = kDescriptor;
+    desc.replace(desc.find("oci:app"), 7, "oci:" + fixtures::base_oci() + ":latest");
+    spit(dir / "xraybake.yaml", desc + "xray:\n  version: 3.6.6\n  url: " + server.url("/xray-{arch}-{version}.deb") + "\n");
     ASSERT_EQ(run_in(dir.path(), {"build", "--text-only"}).exit_code, 0);
     const std::string before = slurp(dir / "out/Dockerfile");
     Background build(dir.path(), {"--cache-dir", "cache", "build"}, {{"XRAYBAKE_STALL_TIMEOUT", "300"}},

@@ -44,10 +44,13 @@ TEST(CliJson, AFailurePrintsAnErrorObjectOnStdout) {
   EXPECT_THAT(e["hint"].get<std::string>(), HasSubstr("lowercase letters"));
   EXPECT_EQ(e["diagnostics"], nlohmann::json::array());
 
-  spit(dir / "xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: api, base: \"oci:app\", command: [x]}\n");
+  // (A registry base never pulled, with --offline: a missing local base is bad input, found before the fetch.)
+  spit(dir / "xraybake.yaml",
+       "apiVersion: xraybake/v1\nservice: {name: api, base: \"registry.example/app:1\", command: [x]}\n");
   r = xraybake({"--json", "--offline", "--cache-dir", "cache", "build"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["exit_code"], 1);
+  EXPECT_THAT(nlohmann::json::parse(r.out)["error"]["message"].get<std::string>(), HasSubstr("--offline"));
 
   // A command that printed its own --json document before failing: still one document.
   r = xraybake({"--json", "migrate", "--to", "adot-collector", "nope.yaml"}, dir.path().string());

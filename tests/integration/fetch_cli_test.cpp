@@ -1,5 +1,6 @@
 // `xraybake fetch` as a user runs it: the real binary, a real descriptor,
 // loopback servers, exit codes, stderr messages, --json, the lock file.
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -29,6 +30,18 @@ std::string body_of(size_t n, char seed) {
   return s;
 }
 
+// The stand-in daemon's .deb for ARCH with an `_padding` member of N bytes
+// (dpkg ignores members starting with '_'), so a test has a real package of
+// the size it needs.
+std::string padded_deb(const std::string& arch, size_t n, char seed) {
+  std::string deb = read_file(fixtures::deb(arch));
+  char header[61];
+  std::snprintf(header, sizeof header, "%-16s%-12d%-6d%-6d%-8s%-10zu`\n", "_padding", 0, 0, 0, "100644", n);
+  deb += std::string(header, 60) + body_of(n, seed);
+  if (n % 2) deb += '\n';
+  return deb;
+}
+
 class FetchCliTest : public ::testing::Test {
  protected:
   void write_descriptor(const std::string& base_url, const std::string& extra_xray = "",
@@ -56,12 +69,51 @@ class FetchCliTest : public ::testing::Test {
   }
 
   TempDir dir;
-  const std::string amd64 = body_of(120000, 1);
-  const std::string arm64 = body_of(90000, 2);
+  const std::string amd64 = padded_deb("amd64", 120000, 1);
+  const std::string arm64 = padded_deb("arm64", 90000, 2);
   Handler by_arch = [this](const Request& r) {
     return Response::bytes(r.target.find("arm64") != std::string::npos ? arm64 : amd64);
   };
 };
+
+TEST_F(FetchCliTest, CacheLsVerifyClean) {
+  HttpServer server(by_arch);
+  write_descriptor(server.url(""));
+  ASSERT_EQ(xraybake({"fetch"}).exit_code, 0);
+  RunResult ls = xraybake({"--json", "cache", "ls"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  auto items = nlohmann::json::parse(ls.out);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["kind"], "deb");
+  EXPECT_EQ(items[0]["version"], "3.6.6");
+  EXPECT_THAT(xraybake({"cache", "ls"}).out, HasSubstr(server.url("/aws-xray-daemon-linux-amd64-3.6.6.deb")));
+
+  RunResult ok = xraybake({"cache", "verify"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  const fs::path blob = dir / "cache/blobs/sha256" / sha256_hex(amd64);
+  fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(blob, std::ios::app) << "tampered";
+  RunResult bad = xraybake({"cache", "verify"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr(blob.string()));
+  EXPECT_FALSE(fs::exists(blob));
+
+  EXPECT_EQ(xraybake({"cache", "clean", "--older-than", "soon"}).exit_code, 2);
+  EXPECT_EQ(xraybake({"cache", "clean", "--older-than", "1d"}).exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(xraybake({"--json", "cache", "ls"}).out).size(), 1u);
+  EXPECT_EQ(xraybake({"cache", "clean"}).exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(xraybake({"--json", "cache", "ls"}).out).empty());
+}
+
+TEST_F(FetchCliTest, HtmlPageFromAMirrorIsExit2NothingPinnedNothingCached) {
+  HttpServer mirror(always("<html><head><title>502 Bad Gateway</title></head></html>\n"));
+  write_descriptor("http://127.0.0.1:9", "", "[linux/amd64]");
+  RunResult r = xraybake({"fetch"}, {{"XRAYBAKE_DAEMON_URL", mirror.url("/m/{arch}.deb")}});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(mirror.url("/m/amd64.deb")));
+  EXPECT_FALSE(fs::exists(dir / "xraybake.lock"));
+  EXPECT_FALSE(fs::exists(dir / "cache/blobs/sha256") && !fs::is_empty(dir / "cache/blobs/sha256"));
+}
 
 TEST_F(FetchCliTest, FirstFetchWritesLockThenLockedJsonComesFromCache) {
   HttpServer server(by_arch);
@@ -99,7 +151,7 @@ TEST_F(FetchCliTest, QuietPrintsNothing) {
 
 TEST_F(FetchCliTest, ProgressBarOnATerminal) {
   XB_REQUIRE_TOOL("script", "bsdutils");
-  const std::string big = body_of(8 << 20, 3);
+  const std::string big = padded_deb("amd64", (8 << 20) - fs::file_size(fixtures::deb("amd64")) - 60, 3);
   HttpServer server(always(big));
   write_descriptor(server.url(""), "", "[linux/amd64]");
   std::string cmd = std::string(XB_XRAYBAKE_BIN) + " --cache-dir cache fetch";

@@ -15,6 +15,7 @@
 #include "integration/cli_helpers.h"
 #include "support/require.h"
 #include "support/temp_dir.h"
+#include "util/sha256.h"
 
 namespace xb::test {
 namespace {
@@ -224,6 +225,42 @@ TEST_F(OciBuild, TwoBuildsAreIdenticalAndSourceDateEpochCounts) {
   ASSERT_EQ(build(dir.path(), "c", mirror(), "1800000000").exit_code, 0);
   EXPECT_NE(slurp(dir / "a/oci/index.json"), slurp(dir / "c/oci/index.json"));
   EXPECT_NE(slurp(dir / "a/layers/xray-daemon-amd64.tar.gz"), slurp(dir / "c/layers/xray-daemon-amd64.tar.gz"));
+}
+
+// Regression: a daemon layer planted in the (shared) cache under its key,
+// with a .json that matches it, was used by `build --locked` without opening
+// the pinned .deb. Now only the layer xraybake.lock records is taken.
+TEST_F(OciBuild, PlantedDaemonLayerIsNotUsedUnderLocked) {
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64"));
+  ASSERT_EQ(build(dir.path(), "a").exit_code, 0);
+  const json lock = read_json(dir / "xraybake.lock");
+  const std::string honest = slurp(dir / "a/layers/xray-daemon-amd64.tar.gz");
+  ASSERT_EQ(lock["daemon"]["amd64"]["layer"]["digest"], "sha256:" + sha256_hex(honest));
+  EXPECT_EQ(lock["daemon"]["amd64"]["version"], "3.6.6");
+  const std::string lock_text = slurp(dir / "xraybake.lock");
+
+  // A co-tenant swaps every cached layer for its own, with matching metadata.
+  const std::string evil = slurp(dir / "a/layers/xraybake-init-amd64.tar.gz");  // a valid layer, the wrong one
+  int planted = 0;
+  for (const auto& e : fs::directory_iterator(dir / "cache/layers")) {
+    if (e.path().extension() != ".json") continue;
+    json meta = read_json(e.path());
+    meta["digest"] = "sha256:" + sha256_hex(evil);
+    meta["size"] = evil.size();
+    fs::path layer = e.path();
+    layer.replace_extension(".tar.gz");
+    fs::remove(layer);
+    spit(layer, evil);
+    fs::remove(e.path());
+    spit(e.path(), meta.dump());
+    ++planted;
+  }
+  ASSERT_EQ(planted, 1);
+  auto r = run_command({XB_XRAYBAKE_BIN, "--locked", "build", "-o", "b", "--cache-dir", (dir / "cache").string()},
+                       {{"XRAYBAKE_DAEMON_URL", mirror()}, {"SOURCE_DATE_EPOCH", "1700000000"}}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(slurp(dir / "b/layers/xray-daemon-amd64.tar.gz"), honest);
+  EXPECT_EQ(slurp(dir / "xraybake.lock"), lock_text);  // --locked: not rewritten
 }
 
 TEST_F(OciBuild, DaemonAndSupervisorLayersAreSharedAcrossServices) {
