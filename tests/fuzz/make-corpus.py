@@ -178,6 +178,8 @@ H = "ab" * 32
 locks = {
     "one.lock": '{\n  "daemon": {\n    "amd64": {\n      "sha256": "%s",\n      "size": 123,\n      "url": "https://x/a.deb"\n    }\n  },\n  "lockfileVersion": 1\n}\n' % H,
     "two.lock": '{"daemon": {"amd64": {"sha256": "%s", "size": 1, "url": "file:///a"}, "arm64": {"sha256": "%s", "size": 2, "url": "http://m/{x}"}}, "lockfileVersion": 1}' % (H, H),
+    "with-layer.lock": '{"daemon": {"amd64": {"layer": {"diff_id": "sha256:%s", "digest": "sha256:%s", "format": "daemon-layer/1", "size": 456, "source_date_epoch": 0}, "sha256": "%s", "size": 123, "url": "https://x/a.deb?X-Amz-Signature=REDACTED", "version": "3.6.6"}}, "lockfileVersion": 1}' % (H, H, H),
+    "layer-size-a-float.lock": '{"daemon": {"amd64": {"layer": {"diff_id": "sha256:%s", "digest": "sha256:%s", "format": "f", "size": 2e36, "source_date_epoch": 1.5}, "sha256": "%s", "size": 1, "url": "u"}}, "lockfileVersion": 1}' % (H, H, H),
     "empty.lock": '{"daemon": {}, "lockfileVersion": 1}',
     "future.lock": '{"daemon": {}, "lockfileVersion": 99}',
     "bad.lock": '{"daemon": {"amd64": {"sha256": "zz", "size": -1}}}',
