@@ -15,11 +15,12 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config ccache git
   libyaml-cpp-dev libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
   libcli11-dev libkainjow-mustache-dev libgpgme-dev libgtest-dev libgmock-dev
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
   gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
   tini dumb-init hyperfine jq python3 openssl podman libdtl-dev patch
   musl-tools musl-dev musl-dev:arm64
   clang-14 libclang-rt-14-dev
+  docker.io  # a real Docker engine for tests/integration/e2e_docker_test.cpp (Debian's 20.10: /usr/bin/docker)
   nodejs  # node for the npm test clients (tests/fixtures/clients); npm: see setup()
 )
 
