@@ -1,7 +1,7 @@
 // The agent: the process that receives the app's traces inside the container
 // and ships them to X-Ray (design.md "Agents", facts in agents.md). Everything
 // that differs between kinds is behind this one interface; one file per kind
-// (xray_daemon.cpp, adot_collector.cpp) implements it and registry.cpp lists
+// (xray_daemon.cpp, adot_collector.cpp, otelcol_contrib.cpp) implements it and registry.cpp lists
 // the kinds. Above descriptor/, below fetch/, render/ and build/.
 #pragma once
 
@@ -32,6 +32,9 @@ struct Package {
   std::string not_found_hint;                 // what to check when the server has no such file
   std::string noun;                           // "daemon": "the amd64 daemon .deb" in messages
   std::string mirror_env;                     // the variable whose URL replaces `url` (an internal mirror)
+  // The release's checksums file beside the .deb (sha256sum lines), which
+  // pins an unpinned .deb before it is downloaded; empty: none.
+  std::string checksums_file = {};
 };
 
 // One file of the .deb's data.tar that goes into the agent's layer.

@@ -8,7 +8,8 @@
 
 #define XB_AGENT_KINDS(X) \
   X(xray_daemon)          \
-  X(adot_collector)
+  X(adot_collector)        \
+  X(otelcol_contrib)
 
 namespace xb::agents {
 

@@ -122,7 +122,7 @@ TEST(XrayDaemon, BothSectionsAreAnError) {
 TEST(XrayDaemon, KindsNotImplementedAreRefusedNamingTheSupported) {
   auto m = messages(kService + "agent: {kind: cloudwatch-agent, version: 1.300071.0}\n");
   EXPECT_EQ(m, std::vector<std::string>{"d.yaml:3:15: agent.kind: cloudwatch-agent is not supported by this xraybake "
-                                        "yet (supported: xray-daemon, adot-collector)"});
+                                        "yet (supported: xray-daemon, adot-collector, otelcol-contrib)"});
   m = messages(kService + "agent: {kind: adot-colector}\n");
   EXPECT_EQ(m, std::vector<std::string>{
                    "d.yaml:3:15: agent.kind: unknown kind \"adot-colector\" (did you mean adot-collector?)"});

@@ -10,6 +10,7 @@
 
 #include "deb/deb_reader.h"
 #include "fetch/cache.h"
+#include "fetch/checksums.h"
 #include "fetch/deb_signature.h"
 #include "fetch/download.h"
 #include "fetch/lockfile.h"
@@ -193,6 +194,8 @@ class Fetcher {
     return deb;
   }
 
+  const NetSettings& net() const { return net_; }
+
  private:
   const agents::Package& pkg_;
   const ExpectedPackage expected_;
@@ -258,6 +261,11 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const agents::Agent& a
                      lock_path.string() + " or " + pkg.section + ".sha256",
                  "run `xraybake fetch` once without --locked and commit xraybake.lock, or set " + pkg.section +
                      ".sha256." + arch);
+
+    // A release that publishes its checksums (otelcol-contrib) pins the .deb before it is downloaded.
+    if (!pin && !pkg.checksums_file.empty() && !options.offline)
+      pin = Pin{release_checksum(url, pkg.checksums_file, fetcher.net()),
+                "the release's checksums file " + redact_url(beside(url, pkg.checksums_file))};
 
     const bool entry_pins = entry && pin && entry->sha256 == pin->sha256;
     FetchedDeb deb = fetcher.fetch(arch, url, pin, entry_pins ? entry->version : "");

@@ -126,6 +126,7 @@ class E2eNodeClients : public ::testing::Test {
                   "--cache-dir", (work->path / "cache").string()},
                  {"XRAYBAKE_DAEMON_URL=" + server->url("/aws-xray-daemon-linux-{arch}-{version}.deb"),
                   "XRAYBAKE_ADOT_URL=" + server->url("/aws-otel-collector-{arch}-{version}.deb"),
+                  "XRAYBAKE_OTELCOL_URL=" + server->url("/otelcol/v{version}/otelcol-contrib_{version}_linux_{arch}.deb"),
                   "SOURCE_DATE_EPOCH=1700000000"});
     if (r.status != 0) {
       *why = "xraybake build failed:\n" + r.output;
@@ -171,7 +172,7 @@ TEST_F(E2eNodeClients, XraySdkAppOnTheDaemonLosesNoSegment) {
 // stop_timeout, the app started only once every receiver and the health check
 // were up, the collector stopped only after the app, and nothing lost.
 void expect_collector_stop(const Stopped& s, const CollectorSink& sink, const std::set<std::string>& got,
-                           const std::string& log) {
+                           const std::string& log, bool run_in_container = true) {
   ASSERT_TRUE(s.status) << log;
   EXPECT_FALSE(s.needed_sigkill) << log;
   EXPECT_EQ(*s.status, kTermCode) << log;
@@ -181,7 +182,7 @@ void expect_collector_stop(const Stopped& s, const CollectorSink& sink, const st
   EXPECT_EQ(s.result["errors"], 0) << log;
   EXPECT_GE(s.result["end_ms"].get<int64_t>() - s.result["term_ms"].get<int64_t>(), 500) << "it drains 500 ms";
   ASSERT_EQ(sink.starts.size(), 1u) << log;
-  EXPECT_EQ(sink.starts[0]["run_in_container"], true);
+  EXPECT_EQ(sink.starts[0]["run_in_container"], run_in_container);
   EXPECT_EQ(sink.starts[0]["uid"], 10001) << "the collector runs as the service user";
   EXPECT_EQ(sink.starts[0]["exporter"]["region"], "us-east-2");
   EXPECT_EQ(sink.starts[0]["exporter"]["local_mode"], true);
@@ -221,6 +222,24 @@ TEST_F(E2eNodeClients, OtelSdkAppOnTheCollectorLosesNoSpan) {
   auto sink = read_collector_sink(c.rootfs() / "tmp/adot-standin-sink.jsonl");
   expect_collector_stop(s, sink, sink.spans, c.log_text());
   EXPECT_TRUE(sink.segments.empty());
+}
+
+// The same app on otelcol-contrib (the release's .deb, pinned by its checksums
+// file): the same config, probes and ordered stop, nothing lost.
+TEST_F(E2eNodeClients, OtelSdkAppOnOtelcolContribLosesNoSpan) {
+  std::string why;
+  std::string agent = adot_collector_yaml();
+  agent.replace(agent.find("kind: adot-collector"), 20, "kind: otelcol-contrib");
+  agent.replace(agent.find("version: 0.49.0"), 15, "version: 0.131.0");
+  agent.erase(agent.find("  signing_key:"));  // the release signs with cosign, not GPG
+  fs::path layout = build("contrib-otel", service_yaml("e2e-contrib-otel", "otel-app.js") + agent, &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "contrib-otel");
+  auto s = run_then_stop(c, "otel-app", 2s);
+  auto sink = read_collector_sink(c.rootfs() / "tmp/adot-standin-sink.jsonl");
+  expect_collector_stop(s, sink, sink.spans, c.log_text(), /*run_in_container=*/false);
+  ASSERT_FALSE(sink.starts.empty());
+  EXPECT_EQ(sink.starts[0]["argv"][0], "/usr/bin/otelcol-contrib");
 }
 
 // SIGKILL to the collector, ten times: the supervisor starts it again every
