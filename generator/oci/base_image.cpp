@@ -85,8 +85,9 @@ std::string platform_string(const nlohmann::json& platform) {
   return out;
 }
 
-BaseImage read_base_image(const std::filesystem::path& dir, const std::string& tag,
-                          const std::vector<std::string>& platforms) {
+namespace {
+
+BaseImage read_checked(const std::filesystem::path& dir, const std::string& tag, const std::vector<std::string>& platforms) {
   BaseImage base;
   base.dir = dir;
   base.tag = tag.empty() ? "latest" : tag;
@@ -128,6 +129,18 @@ BaseImage read_base_image(const std::filesystem::path& dir, const std::string& t
     base.platforms.push_back(load_platform(dir, *found, want));
   }
   return base;
+}
+
+}  // namespace
+
+BaseImage read_base_image(const std::filesystem::path& dir, const std::string& tag,
+                          const std::vector<std::string>& platforms) {
+  try {
+    return read_checked(dir, tag, platforms);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong type anywhere in a hostile or broken layout ("mediaType": {}).
+    bad_layout(dir, std::string("malformed image JSON: ") + e.what());
+  }
 }
 
 }  // namespace xb::oci

@@ -38,6 +38,11 @@ nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::jso
   std::string have;
   for (const auto& m : manifests) {
     if (!m.is_object()) bad_layout(noun, dir, "index.json: a manifests entry is not an object");
+    for (const char* key : {"mediaType", "digest"})
+      if (m.contains(key) && !m[key].is_string()) bad_layout(noun, dir, std::string("index.json: a manifests entry's ") + key + " is not a string");
+    if (m.contains("annotations") && (!m["annotations"].is_object() ||
+                                      (m["annotations"].contains(kRefNameAnnotation) && !m["annotations"][kRefNameAnnotation].is_string())))
+      bad_layout(noun, dir, "index.json: a manifests entry's annotations are not string values");
     std::string name = m.value("annotations", nlohmann::json::object()).value(kRefNameAnnotation, "");
     if (name == want) return m;
     if (!name.empty()) have += (have.empty() ? "" : ", ") + name;

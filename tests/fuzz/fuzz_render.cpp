@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "render/render.h"
 #include "util/error.h"
@@ -72,9 +73,15 @@ void check_ecs(const std::string& text, const xb::Descriptor& d) {
   require(j["dockerLabels"].size() == d.service.labels.size());
 }
 
-void check_cfg_yaml(const std::string& text) {
-  YAML::Node cfg = YAML::Load(text);
-  require(cfg.IsMap() && cfg["Version"].as<int>() == 2);
+// The agent's config: the daemon's cfg.yaml is Version 2; a collector's YAML
+// has its service section. Either way one mapping, nothing a value added.
+void check_agent_config(const xb::agents::ConfigFile& file, const xb::agents::Agent& agent) {
+  YAML::Node cfg = YAML::Load(file.content);
+  require(cfg.IsMap());
+  if (agent.kind() == "xray-daemon")
+    require(cfg["Version"].as<int>() == 2);
+  else
+    require(cfg["service"].IsMap() && cfg["service"]["pipelines"].IsMap());
 }
 
 }  // namespace
@@ -83,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   xb::Descriptor d;
   try {
-    d = xb::parse_descriptor(text, "/fuzz/xraybake.yaml");
+    d = xb::agents::parse_descriptor(text, "/fuzz/xraybake.yaml");
   } catch (const xb::Error&) {
     return 0;
   }
@@ -91,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_dockerfile(xb::render_dockerfile(d, options), d);
   check_init_conf(xb::render_init_conf(d, options));
   check_ecs(xb::render_ecs_task_definition(d, options), d);
-  check_cfg_yaml(xb::render_daemon_config(d));
+  const xb::agents::Agent& agent = xb::agents::agent_for(d);
+  for (const auto& file : agent.config_files(d)) check_agent_config(file, agent);
   require(xb::render_entrypoint(d, options).starts_with("#!/bin/sh\n"));
   return 0;
 }
