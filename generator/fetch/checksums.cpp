@@ -4,6 +4,7 @@
 
 #include "http/client.h"
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/redact.h"
 
 namespace xb {
@@ -17,12 +18,6 @@ bool is_hex64(std::string_view s) {
   for (char c : s)
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
   return true;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // The last path segment of URL, without query or fragment.

@@ -18,6 +18,7 @@
 #include "fetch/url.h"
 #include "http/net_settings.h"
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/redact.h"
@@ -37,11 +38,6 @@ struct Pin {
 std::string arch_of(const std::string& platform) {
   auto slash = platform.rfind('/');
   return slash == std::string::npos ? platform : platform.substr(slash + 1);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string not_found_hint(const agents::Package& pkg, const std::string& arch) {

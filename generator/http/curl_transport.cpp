@@ -12,15 +12,11 @@
 #include <mutex>
 
 #include "util/redact.h"
+#include "util/strings.h"
 
 namespace xb::http {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <memory>
 
+#include "util/strings.h"
+
 namespace xb::http {
 
 namespace {
@@ -21,11 +23,6 @@ std::optional<std::string> part(CURLU* u, CURLUPart which, unsigned flags = 0) {
   std::string out = v;
   curl_free(v);
   return out;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 // Any scheme (file:, registry Locations), not only the ones curl was built with.

@@ -17,4 +17,12 @@ inline std::string join(const std::vector<std::string>& parts, std::string_view 
   return out;
 }
 
+// S with A-Z as a-z (ASCII only: hex digests, header and scheme names).
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 }  // namespace xb
