@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "fetch/cache_file.h"
+#include "util/cache_file.h"
 #include "oci/base_image.h"
 #include "oci/layout.h"
 #include "registry/pull.h"

@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "fetch/cache.h"
-#include "fetch/cache_file.h"
+#include "util/cache_file.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"

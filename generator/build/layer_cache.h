@@ -10,7 +10,7 @@
 // out only when the caller names the digest it must have (what xraybake.lock
 // recorded when a verified build made the layer), and only after the copy it
 // made was hashed to that digest. Files are created under random names with
-// O_EXCL|O_NOFOLLOW and renamed into place (fetch/cache_file.h).
+// O_EXCL|O_NOFOLLOW and renamed into place (util/cache_file.h).
 #pragma once
 
 #include <cstdint>

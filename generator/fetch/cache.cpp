@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fetch/cache_file.h"
+#include "util/cache_file.h"
 #include "fetch/url.h"
 #include "util/error.h"
 #include "util/fs.h"

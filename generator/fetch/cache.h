@@ -13,7 +13,7 @@
 // docs/performance.md) and never believed because of anything written beside
 // it; the index is only a hint for listing and for --offline without a pin.
 // Every file is created under a random name with O_EXCL|O_NOFOLLOW and
-// renamed into place (fetch/cache_file.h).
+// renamed into place (util/cache_file.h).
 #pragma once
 
 #include <cstdint>

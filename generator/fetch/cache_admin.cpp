@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fetch/cache_file.h"
+#include "util/cache_file.h"
 #include "util/fs.h"
 
 namespace xb {

@@ -39,6 +39,8 @@ Client::Client(NetSettings settings)
 
 Response Client::send(const Request& request) {
   Request hop = request;
+  // One deadline for the whole chain: every hop and its retries share it.
+  if (!hop.deadline) hop.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.deadline_seconds);
   for (int redirects = 0;; ++redirects) {
     Response r = retry_.round_trip(hop);
     if (!request.follow_redirects || !is_redirect(r.status) || r.header("location").empty()) return r;

@@ -2,7 +2,8 @@
 // that every hop goes through the retry and credential layers: a relative
 // Location is resolved against the URL it answered (RFC 3986), an
 // https -> http redirect is refused, and a credential never follows a
-// redirect to another origin.
+// redirect to another origin. One deadline (XRAYBAKE_REQUEST_TIMEOUT) covers
+// the whole chain of hops, not each hop.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <thread>
 
 #include "support/http_server.h"
 #include "support/tls_cert.h"
@@ -171,6 +173,29 @@ TEST(HttpClient, DeadlineEndsASlowButNeverStalledTransfer) {
   EXPECT_GT(got.size(), 0u);
   EXPECT_LT(got.size(), 2u << 20);
   EXPECT_EQ(server.request_count(), 1u);  // the deadline is for the whole request: no retry after it
+}
+
+TEST(HttpClient, DeadlineCoversTheWholeRedirectChainNotEachHop) {
+  // Eight hops, each answering its redirect after 300 ms: every hop is well
+  // inside a 1 s deadline, the chain (2.4 s) is not.
+  HttpServer server([](const test::Request& r) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server's slowness, not a wait in the test
+    int n = std::atoi(r.target.c_str() + 1);
+    if (n < 8) return Response::status_only(302, {{"Location", "/" + std::to_string(n + 1)}});
+    return Response::bytes("arrived");
+  });
+  NetSettings s = fast();
+  s.deadline_seconds = 1;
+  Client client(s);
+  auto start = Clock::now();
+  try {
+    auto r = client.send(get(server.url("/0")));
+    FAIL() << "a redirect chain outlived its deadline: " << r.body;
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.kind(), TransportError::Kind::deadline) << e.what();
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(2000));
+  EXPECT_LT(server.request_count(), 8u);
 }
 
 TEST(HttpClient, BrokenStreamResumesWithRangeWhereTheSinkStopped) {

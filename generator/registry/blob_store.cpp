@@ -1,12 +1,15 @@
 #include "registry/blob_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "oci/digest.h"
+#include "util/cache_file.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -22,52 +25,47 @@ std::string hex_of(const std::string& digest) {
 
 }  // namespace
 
-BlobStore::BlobStore(fs::path cache_dir) : dir_(std::move(cache_dir) / "blobs" / "sha256") {}
+BlobStore::BlobStore(fs::path cache_dir) : root_(std::move(cache_dir)), dir_(root_ / "blobs" / "sha256") {}
 
 fs::path BlobStore::path(const std::string& digest) const { return dir_ / hex_of(digest); }
 
-bool BlobStore::has(const std::string& digest) const { return fs::exists(path(digest)); }
+bool BlobStore::has(const std::string& digest) const {
+  struct stat st {};
+  return ::lstat(path(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);  // a planted symlink is not a blob
+}
 
-fs::path BlobStore::put(const std::string& digest, int64_t size, const std::string& what,
-                        const std::function<void(const std::function<void(std::string_view)>&)>& produce) {
+fs::path BlobStore::put(const std::string& digest, int64_t size, const std::string& what, const Produce& produce) {
   fs::path target = path(digest);
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec) fail_runtime("cannot create " + dir_.string() + ": " + ec.message());
-  fs::path tmp = dir_ / (".tmp-" + target.filename().string() + "." + std::to_string(::getpid()));
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) fail_runtime("cannot write " + tmp.string());
-  oci::Digester hash;
+  // A random O_EXCL|O_NOFOLLOW name: a co-tenant of the cache can neither
+  // predict it nor plant a symlink that redirects the write.
+  NewCacheFile file(cache_dir(root_, "blobs/sha256"));
+  std::optional<oci::Digester> hash(std::in_place);
   int64_t got = 0;
-  try {
-    produce([&](std::string_view chunk) {
-      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      if (!out) fail_runtime("cannot write " + tmp.string() + " (disk full?)");
-      hash.update(chunk);
-      got += static_cast<int64_t>(chunk.size());
-    });
-    out.close();
-    if (!out) fail_runtime("cannot write " + tmp.string());
-  } catch (...) {
-    fs::remove(tmp, ec);
-    throw;
-  }
-  std::string actual = hash.digest();
-  if (actual != digest || (size >= 0 && got != size)) {
-    fs::remove(tmp, ec);
+  BlobSink sink;
+  sink.write = [&](std::string_view chunk) {
+    file.write(chunk);
+    hash->update(chunk);
+    got += static_cast<int64_t>(chunk.size());
+  };
+  sink.rewind = [&] {  // a server that ignored Range sends the whole blob again
+    if (::ftruncate(file.fd(), 0) != 0 || ::lseek(file.fd(), 0, SEEK_SET) != 0)
+      fail_runtime("cannot rewind " + file.path().string() + ": " + std::strerror(errno));
+    hash.emplace();
+    got = 0;
+  };
+  produce(sink);
+  std::string actual = hash->digest();
+  if (actual != digest || (size >= 0 && got != size))
     fail_runtime(what + ": content does not match its digest: expected " + digest + " (" + std::to_string(size) +
                      " bytes), got " + actual + " (" + std::to_string(got) + " bytes)",
                  "the registry or a proxy returned corrupt data; retry, and report it if it persists");
-  }
   // Read-only like the daemon downloads that share this store (fetch/cache.h).
-  fs::permissions(tmp, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
-  fs::rename(tmp, target, ec);
-  if (ec) fail_runtime("cannot rename " + tmp.string() + " to " + target.string() + ": " + ec.message());
+  file.commit(target, 0444);
   return target;
 }
 
 fs::path BlobStore::put_bytes(const std::string& digest, std::string_view bytes, const std::string& what) {
-  return put(digest, static_cast<int64_t>(bytes.size()), what, [&](const auto& write) { write(bytes); });
+  return put(digest, static_cast<int64_t>(bytes.size()), what, [&](const BlobSink& sink) { sink.write(bytes); });
 }
 
 BlobLocations::BlobLocations(fs::path cache_dir) : file_(std::move(cache_dir) / "registry" / "blob-locations.json") {

@@ -16,6 +16,13 @@ namespace xb::registry {
 
 namespace fs = std::filesystem;
 
+// What a producer of a blob writes to: its bytes in order, and a way back to
+// nothing (a server that ignored Range sends the whole blob again).
+struct BlobSink {
+  std::function<void(std::string_view)> write;
+  std::function<void()> rewind;
+};
+
 class BlobStore {
  public:
   explicit BlobStore(fs::path cache_dir);
@@ -23,14 +30,16 @@ class BlobStore {
   // CACHE/blobs/sha256/<hex> for "sha256:<hex>" (whether or not it exists).
   fs::path path(const std::string& digest) const;
   bool has(const std::string& digest) const;
-  // Writes what PRODUCE passes to its writer into the store under DIGEST,
+  // Writes what PRODUCE passes to its sink into the store under DIGEST,
   // verifying digest and size (size < 0: unknown). Throws xb::Error(runtime)
-  // on a mismatch, naming WHAT (a URL); nothing is stored then.
-  fs::path put(const std::string& digest, int64_t size, const std::string& what,
-               const std::function<void(const std::function<void(std::string_view)>&)>& produce);
+  // on a mismatch, naming WHAT (a URL); nothing is stored then. The file is
+  // created under a random name (util/cache_file.h) and renamed into place.
+  using Produce = std::function<void(const BlobSink&)>;
+  fs::path put(const std::string& digest, int64_t size, const std::string& what, const Produce& produce);
   fs::path put_bytes(const std::string& digest, std::string_view bytes, const std::string& what);
 
  private:
+  fs::path root_;
   fs::path dir_;
 };
 

@@ -12,7 +12,10 @@
 #include "registry/push.h"
 #include "registry/registry_server.h"
 #include "registry/test_image.h"
+#include "oci/digest.h"
+#include "oci/layout.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace xb::registry {
 namespace {
@@ -177,6 +180,45 @@ TEST_F(HostileRegistryTest, ThrottledManifestGetIsRetried) {
   PullResult r = pull(reg.host() + "/app:v1", {"linux/amd64"}, options);
   EXPECT_EQ(r.digest, img.index_digest);
   EXPECT_EQ(reg.throttled("GET manifest"), 1);
+}
+
+TEST_F(HostileRegistryTest, BlobWhoseServerIgnoresRangeIsDownloadedAgainFromTheStart) {
+  FakeRegistry reg;
+  push(tmp / "img", "v1", reg.host() + "/app:v1", options);
+  const std::string layer = regtest::test_bytes(150000, 5);
+  const std::string digest = oci::digest_of(layer);
+  // The first GET breaks after 60000 bytes; the retry asks for the rest with
+  // Range, and the server answers the whole blob with 200.
+  int gets = 0;
+  std::vector<std::string> ranges;
+  reg.intercept("GET /v2/app/blobs/" + digest, [&](const regtest::FakeRegistry::Request& r) {
+    ranges.push_back(r.header("range"));
+    test::Response resp = test::Response::bytes(layer);
+    resp.honour_range = false;
+    if (gets++ == 0) resp.drop_after = 60000;
+    return resp;
+  });
+  RegistryOptions fresh = options;
+  fresh.cache_dir = (tmp / "cache2").string();
+  PullResult r = pull(reg.host() + "/app:v1", {"linux/amd64"}, fresh);
+  EXPECT_EQ(r.digest, img.index_digest);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[1], "bytes=60000-");
+  EXPECT_EQ(read_file(oci::blob_path(r.layout_dir, digest)), layer);  // not the first 60000 bytes twice
+}
+
+TEST_F(HostileRegistryTest, PlantedManifestInTheBlobStoreIsFetchedAgain) {
+  FakeRegistry reg;
+  push(tmp / "img", "v1", reg.host() + "/app:v1", options);
+  RegistryOptions fresh = options;
+  fresh.cache_dir = (tmp / "cache2").string();
+  // A co-tenant plants a manifest of their own under the platform manifest's digest.
+  const std::string& md = img.manifest_digests[0];
+  fs::create_directories(fs::path(fresh.cache_dir) / "blobs" / "sha256");
+  regtest::write_text(fs::path(fresh.cache_dir) / "blobs" / "sha256" / md.substr(7),
+                      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]})");
+  PullResult r = pull(reg.host() + "/app:v1", {"linux/amd64"}, fresh);
+  EXPECT_EQ(oci::digest_of(read_file(oci::blob_path(r.layout_dir, md))), md);
 }
 
 }  // namespace

@@ -55,6 +55,10 @@ class Puller {
                                                    int64_t size = -1) {
     if (!digest.empty() && store_.has(digest)) {
       std::string body = read_file(store_.path(digest));
+      if (oci::digest_of(body) != digest) {  // planted or damaged: fetch it again
+        log::warn("the cached manifest " + store_.path(digest).string() + " does not match its digest; fetching it again");
+        body.clear();
+      }
       nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_object() && j.contains("mediaType")) return {body, j["mediaType"]};
     }
@@ -99,11 +103,12 @@ class Puller {
                    "run once without --offline");
     std::string url = session_.url("/v2/" + ref_.repository + "/blobs/" + digest);
     // Retries, redirects to storage and resuming a broken transfer are the HTTP layer's.
-    store_.put(digest, size, url, [&](const std::function<void(std::string_view)>& write) {
+    store_.put(digest, size, url, [&](const BlobSink& sink) {
       http::Request get;
       get.url = url;
       get.follow_redirects = true;
-      get.sink = write;
+      get.sink = sink.write;
+      get.rewind = sink.rewind;
       if (size >= 0) {
         get.max_body = std::max<uint64_t>(1, static_cast<uint64_t>(size));
         get.limit_what = "the " + std::to_string(size) + " bytes its manifest declares";

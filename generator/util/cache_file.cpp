@@ -1,4 +1,4 @@
-#include "fetch/cache_file.h"
+#include "util/cache_file.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
