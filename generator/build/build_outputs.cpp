@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "agents/agent.h"
+#include "build/app_layer.h"
 #include "oci/base_image.h"
 #include "render/service_files.h"
 #include "util/error.h"
@@ -56,7 +57,8 @@ static std::vector<LayerEntry> service_entries(const Descriptor& desc, const Ren
 
 BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
-                                 const RenderOptions& options, const std::filesystem::path& cache_dir) {
+                                 const RenderOptions& options, const std::filesystem::path& cache_dir,
+                                 const std::vector<std::filesystem::path>& app_skip) {
   const ServiceSpec& s = desc.service;
   ImageRequest req;
   req.out_dir = out_dir;
@@ -74,6 +76,15 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to,
                agents::source_hint(pkg)};
   req.service_files = service_entries(desc, options);
+  if (!s.files.empty()) {
+    AppLayerInput app;
+    app.skip = app_skip;
+    app.reserved = {req.agent.binary_to, std::string(kInitPath)};
+    for (const auto& e : req.service_files)  // an ordinary root directory (/etc, /usr) may be shared
+      if (e.type != LayerEntry::Type::directory || e.uid != 0 || e.gid != 0 || e.mode != 0755)
+        app.reserved.push_back(e.path.starts_with("/") ? e.path : "/" + e.path);
+    req.app_files = app_layer_entries(desc, app);
+  }
   req.config.entrypoint = image_entrypoint();
   if (!s.command.empty()) req.config.cmd = s.command;  // else each platform's base Entrypoint + Cmd
   req.config.user = user_string(s);

@@ -42,8 +42,11 @@ struct BuildOutputs {
 
 // Writes OUT/layers/, OUT/oci/ and OUT/build.json. CACHE_DIR (the download
 // cache): daemon layers are kept there and reused by .deb digest; empty: none.
+// APP_SKIP: directories service.files never takes (the final OUT and its
+// staging directory, when they are inside the app's tree).
 BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
-                                 const RenderOptions& options, const std::filesystem::path& cache_dir = {});
+                                 const RenderOptions& options, const std::filesystem::path& cache_dir = {},
+                                 const std::vector<std::filesystem::path>& app_skip = {});
 
 }  // namespace xb::build

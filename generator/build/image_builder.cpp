@@ -1,6 +1,7 @@
 #include "build/image_builder.h"
 
 #include "oci/base_image.h"
+#include "build/app_layer.h"
 #include "build/layer_cache.h"
 #include "oci/layout.h"
 #include "oci/media_types.h"
@@ -137,6 +138,9 @@ ImageResult build_image(const ImageRequest& req) {
   LayoutWriter layout(req.out_dir / "oci");
   // The service layer is the same for every platform.
   LayerResult service{kServiceLayerFile, write_layer(req.out_dir / kServiceLayerFile, req.service_files, req.epoch)};
+  // So is the app's, written once (its files are read once), last: it changes most often.
+  std::optional<LayerResult> app;
+  if (!req.app_files.empty()) app = LayerResult{kAppLayerFile, write_layer(req.out_dir / kAppLayerFile, req.app_files, req.epoch)};
 
   nlohmann::json index_entries = nlohmann::json::array();
   for (size_t i = 0; i < req.platforms.size(); ++i) {
@@ -160,10 +164,11 @@ ImageResult build_image(const ImageRequest& req) {
       pr.layers.push_back(d);
     }
     std::vector<HistoryLayer> history;
-    const std::pair<const LayerResult*, std::string> added[] = {
+    std::vector<std::pair<const LayerResult*, std::string>> added = {
         {&daemon, "xraybake: " + req.agent.binary_to + " " + pr.daemon_version + " from " + deb.url + " (sha256 " + deb.sha256 + ")"},
         {&init, std::string("xraybake: ") + kInitPath + " " + XRAYBAKE_VERSION + " (" + arch + ")"},
         {&service, "xraybake: service files for " + req.title}};
+    if (app) added.emplace_back(&*app, "xraybake: the app of " + req.title + " (service.files)");
     for (const auto& [layer, created_by] : added) {
       layout.put_file(req.out_dir / layer->file, layer->blob.digest, layer->blob.size);
       pr.layers.push_back(BlobRef{std::string(kLayerGzip), layer->blob.digest, layer->blob.size}.descriptor());
@@ -191,6 +196,7 @@ ImageResult build_image(const ImageRequest& req) {
     res.platforms.push_back(std::move(pr));
   }
   res.layers.push_back(service);
+  if (app) res.layers.push_back(*app);
 
   nlohmann::json index = {{"schemaVersion", 2}, {"mediaType", kIndex}, {"manifests", index_entries}};
   res.index = layout.put_json(index, std::string(kIndex));

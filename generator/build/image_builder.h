@@ -51,6 +51,7 @@ struct ImageRequest {
   std::vector<DebInput> debs;             // one per platform, matched by arch
   AgentLayerSpec agent;                   // what is taken out of each .deb
   std::vector<oci::LayerEntry> service_files;  // layers/service.tar.gz
+  std::vector<oci::LayerEntry> app_files;      // layers/app.tar.gz (app_layer.h), the last layer; none when empty
   oci::ConfigChanges config;                   // the same for every platform; labels are added per platform
   int64_t epoch = 0;                      // SOURCE_DATE_EPOCH: every timestamp
   deb::Limits limits;

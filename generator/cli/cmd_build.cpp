@@ -84,7 +84,8 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.ca_bundle = global.ca_bundle;
     fetch.refresh = args.refresh;
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
-    auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir);
+    auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir,
+                                            {staging.path(), staging.target()});
     // The layers made from the verified .debs: what lets the next build take them from the cache.
     const agents::Agent& agent = agents::agent_for(desc);
     for (auto& d : debs)

@@ -176,7 +176,7 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path, cons
     p.add(root.Mark(), "missing apiVersion: xraybake/v1");
   }
   if (auto v = top.get("service"))
-    read_service(p, *v, d.service);
+    read_service(p, *v, d, d.service);
   else
     p.add(root.Mark(), "missing service (with at least name and base)");
   auto xray = top.get("xray");

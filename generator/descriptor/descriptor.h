@@ -26,6 +26,17 @@ inline constexpr std::string_view kDefaultDaemonUrl =
     "https://s3.dualstack.{region}.amazonaws.com/aws-xray-assets.{region}/xray-daemon/"
     "aws-xray-daemon-linux-{arch}-{version}.deb";
 
+// One service.files entry (design.md "App files"), checked: `source` exists,
+// inside the descriptor's directory.
+struct AppFile {
+  std::string from;                 // as written, relative to the descriptor's directory
+  std::string source;               // absolute, symbolic links resolved; inside the descriptor's directory
+  bool directory = false;           // source is a directory: its contents go under `to`
+  std::string to;                   // absolute and clean, in the image ("/app"); for a file, its own path
+  std::optional<uint32_t> mode;     // files' mode (0 to 0777); none: 0755 if executable, else 0644
+  int line = 0, column = 0;         // where the entry is written (1-based), for messages of the build
+};
+
 struct ServiceSpec {
   std::string name;                                        // [a-z0-9][a-z0-9._-]*
   std::string base;                                        // oci:DIR[:TAG] or a registry reference
@@ -39,6 +50,8 @@ struct ServiceSpec {
   Millis stop_timeout{30000};
   std::string tag;                                         // default "<name>:latest"
   std::map<std::string, std::string> labels;
+  std::vector<AppFile> files;                              // service.files: layers/app.tar.gz when not empty
+  std::vector<std::string> exclude;                        // service.exclude: exclude_globs.h patterns
 };
 
 // What every agent kind has, whichever section it was written in: its

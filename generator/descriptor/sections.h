@@ -5,7 +5,11 @@
 
 namespace xb {
 
-void read_service(Problems& p, const Field& f, ServiceSpec& out);
+// DESC gives the descriptor's directory, against which service.files resolve.
+void read_service(Problems& p, const Field& f, const Descriptor& desc, ServiceSpec& out);
+// service.files and service.exclude (app_files.cpp).
+void read_app_files(Problems& p, const Field& f, const Descriptor& desc, ServiceSpec& out);
+void read_exclude(Problems& p, const Field& f, ServiceSpec& out);
 // DESC gives the descriptor's directory, against which signing_key resolves.
 void read_xray(Problems& p, const Field& f, const Descriptor& desc, XraySpec& out);
 void read_agent(Problems& p, const Field& f, const Descriptor& desc, AgentSpec& out);

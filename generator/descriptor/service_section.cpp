@@ -9,7 +9,8 @@ namespace xb {
 namespace {
 
 const std::vector<std::string> kServiceKeys{"name",  "base",         "platforms", "command", "workdir", "user",
-                                            "env",   "ports",        "stop_timeout", "tag", "labels"};
+                                            "env",   "ports",        "stop_timeout", "tag", "labels",
+                                            "files", "exclude"};
 const std::vector<std::string> kPlatforms{"linux/amd64", "linux/arm64"};
 
 void read_platforms(Problems& p, const Field& f, ServiceSpec& out) {
@@ -129,7 +130,7 @@ void read_ports(Problems& p, const Field& f, ServiceSpec& out) {
 
 }  // namespace
 
-void read_service(Problems& p, const Field& f, ServiceSpec& out) {
+void read_service(Problems& p, const Field& f, const Descriptor& desc, ServiceSpec& out) {
   MapFields fields(p, f, kServiceKeys);
   if (!fields.ok()) return;
   if (auto name = fields.get("name")) {
@@ -190,6 +191,8 @@ void read_service(Problems& p, const Field& f, ServiceSpec& out) {
   }
   if (out.tag.empty() && !out.name.empty()) out.tag = out.name + ":latest";
   if (auto v = fields.get("labels")) read_labels(p, *v, out);
+  if (auto v = fields.get("files")) read_app_files(p, *v, desc, out);  // after user: the files must be readable by it
+  if (auto v = fields.get("exclude")) read_exclude(p, *v, out);
 }
 
 }  // namespace xb

@@ -29,6 +29,7 @@ std::string render_dockerfile(const Descriptor& desc, const RenderOptions& optio
   d.set("platforms", platforms);
   d.set("from", from_line(desc));
   d.set("agent_layer", std::string(agents::agent_for(desc).kind()));
+  d.set("has_app", !s.files.empty());
   d.set("labels", mustache_pairs(s.labels, "key", "value"));
   d.set("env", mustache_pairs(image_env(desc), "name", "value"));
   if (s.workdir) d.set("workdir", *s.workdir);

@@ -25,4 +25,18 @@ inline std::string lower(std::string_view s) {
   return out;
 }
 
+// The names of a '/'-separated path, empty ones ("a//b", a leading or
+// trailing '/') left out: "/usr//bin/" -> {"usr", "bin"}; "." and ".." kept.
+inline std::vector<std::string> path_parts(std::string_view path) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > pos) out.emplace_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return out;
+}
+
 }  // namespace xb

@@ -48,7 +48,7 @@ void check_dockerfile(const std::string& df, const xb::Descriptor& d) {
     ++count[word];
   }
   require(count["FROM"] == 1 && count["USER"] == 1 && count["ENTRYPOINT"] == 1 && count["CMD"] <= 1);
-  require(count["ADD"] == 3 && count["STOPSIGNAL"] == 1 && count["WORKDIR"] == (d.service.workdir ? 1u : 0u));
+  require(count["ADD"] == (d.service.files.empty() ? 3u : 4u) && count["STOPSIGNAL"] == 1 && count["WORKDIR"] == (d.service.workdir ? 1u : 0u));
   require(count["LABEL"] == d.service.labels.size() && count["EXPOSE"] == d.service.ports.size());
   require(count["ENV"] == xb::image_env(d).size());
 }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 
 #include "fixtures/fixtures.h"
@@ -344,6 +345,111 @@ TEST_F(OciBuild, HostilePackageIsExit2NamingTheEntry) {
   EXPECT_THAT(r.err, HasSubstr("file://" + (pkg / "evil.deb").string() +
                                ": data.tar.gz: './usr/../../etc/cron.d/evil': path traversal"));
   EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+// service.files: the app as layers/app.tar.gz, the last layer of every
+// platform, root-owned with normal modes, the excluded files absent.
+const std::string kAppFiles =
+    "  files:\n"
+    "    - {from: publish/, to: /app}\n"
+    "    - {from: settings.json, to: /etc/orders/settings.json, mode: \"0444\"}\n"
+    "  exclude: [\"**/*.pdb\", publish/.git/]\n";
+
+void make_app(const fs::path& dir) {
+  spit(dir / "publish/App.dll", "the app");
+  spit(dir / "publish/App.pdb", "symbols");
+  spit(dir / "publish/bin/run", "#!/bin/sh\n");
+  fs::permissions(dir / "publish/bin/run", fs::perms(0700));
+  spit(dir / "publish/wwwroot/site.css", "body{}");
+  fs::permissions(dir / "publish/wwwroot/site.css", fs::perms(0600));
+  spit(dir / "publish/.git/HEAD", "ref: main");
+  spit(dir / "settings.json", "{}");
+}
+
+TEST_F(OciBuild, AppFilesAreTheLastLayerOfEveryPlatform) {
+  require_tools();
+  make_app(dir.path());
+  spit(dir / "xraybake.yaml", descriptor(fixtures::base_multi_oci(), "linux/amd64, linux/arm64", kAppFiles));
+  auto r = build(dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::path out = dir / "out";
+  auto report = read_json(out / "build.json");
+  ASSERT_TRUE(report["layers"].contains("layers/app.tar.gz")) << report.dump(2);
+  const json app = report["layers"]["layers/app.tar.gz"];
+  EXPECT_EQ("sha256:" + sha256_hex(slurp(out / "layers/app.tar.gz")), app["digest"]);
+  EXPECT_THAT(slurp(out / "Dockerfile"), HasSubstr("\nADD layers/service.tar.gz /\n# service.files: the app, as the "
+                                                   "same tarball OUT/oci has (root-owned, modes as built), extracted "
+                                                   "by ADD.\nADD layers/app.tar.gz /\n"));
+  for (const auto& p : report["platforms"]) {
+    EXPECT_EQ(p["added_layers"].back(), "layers/app.tar.gz");
+    EXPECT_EQ(p["layers"].back()["digest"], app["digest"]);
+    auto config = read_json(blob(out / "oci", p["config"]["digest"]));
+    EXPECT_EQ(config["rootfs"]["diff_ids"].back(), app["diff_id"]);
+    EXPECT_THAT(config["history"].back()["created_by"].get<std::string>(), HasSubstr("(service.files)"));
+  }
+  // What a runtime sees, unpacked by umoci (which checks the digests and diff_ids).
+  auto index = read_json(blob(out / "oci", read_json(out / "oci/index.json")["manifests"][0]["digest"]));
+  fs::path single = single_platform(out / "oci", index["manifests"][1], dir / "single");
+  r = run_command({"umoci", "unpack", "--image", single.string() + ":1.4.2", (dir / "bundle").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  fs::path root = dir / "bundle/rootfs";
+  EXPECT_EQ(slurp(root / "app/App.dll"), "the app");
+  EXPECT_EQ(slurp(root / "etc/orders/settings.json"), "{}");
+  EXPECT_FALSE(fs::exists(root / "app/App.pdb"));
+  EXPECT_FALSE(fs::exists(root / "app/.git"));
+  EXPECT_TRUE(fs::exists(root / "usr/local/bin/standin-app")) << "the base's layers are under it";
+  const std::pair<const char*, unsigned> modes[] = {{"app", 0755},          {"app/App.dll", 0644},
+                                                    {"app/bin", 0755},      {"app/bin/run", 0755},
+                                                    {"app/wwwroot/site.css", 0644}, {"etc/orders", 0755},
+                                                    {"etc/orders/settings.json", 0444}};
+  for (const auto& [path, mode] : modes) {
+    struct stat st {};
+    ASSERT_EQ(::lstat((root / path).c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_uid, 0u) << path;
+    EXPECT_EQ(st.st_gid, 0u) << path;
+    EXPECT_EQ(st.st_mode & 07777, mode) << path;
+  }
+}
+
+TEST_F(OciBuild, AppLayerIsTheSameFromACopyWithOtherTimes) {
+  make_app(dir / "a");
+  spit(dir / "a/xraybake.yaml", descriptor(fixtures::base_oci(), "linux/amd64", kAppFiles));
+  ASSERT_EQ(build(dir / "a").exit_code, 0);
+  ASSERT_EQ(build(dir / "a", "again").exit_code, 0);
+  EXPECT_EQ(slurp(dir / "a/out/layers/app.tar.gz"), slurp(dir / "a/again/layers/app.tar.gz"));
+  fs::copy(dir / "a", dir / "b", fs::copy_options::recursive);
+  fs::remove_all(dir / "b/out");
+  fs::remove_all(dir / "b/again");
+  for (const auto& e : fs::recursive_directory_iterator(dir / "b"))
+    fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::hours(24 * 400));
+  ASSERT_EQ(build(dir / "b").exit_code, 0);
+  EXPECT_EQ(slurp(dir / "a/out/layers/app.tar.gz"), slurp(dir / "b/out/layers/app.tar.gz"));
+  EXPECT_EQ(slurp(dir / "a/out/oci/index.json"), slurp(dir / "b/out/oci/index.json"));
+}
+
+TEST_F(OciBuild, AppFileOutsideTheDescriptorsDirectoryIsExit2WithNothingWritten) {
+  spit(dir / "secret.txt", "secret");
+  make_app(dir / "svc");
+  fs::create_symlink("../secret.txt", dir / "svc/link.txt");
+  spit(dir / "svc/xraybake.yaml",
+       descriptor(fixtures::base_oci(), "linux/amd64",
+                  "  files:\n    - {from: ../secret.txt, to: /app/a}\n    - {from: link.txt, to: /app/b}\n"));
+  auto r = build(dir / "svc");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("xraybake.yaml:12:14: service.files[0].from: \"../secret.txt\" must not contain \"..\""));
+  EXPECT_THAT(r.err, HasSubstr("xraybake.yaml:13:14: service.files[1].from: \"link.txt\" leads out of the descriptor's "
+                               "directory"));
+  EXPECT_FALSE(fs::exists(dir / "svc/out"));
+  // A path xraybake's own layers hold is refused while the layer is made: exit 2, still nothing in OUT.
+  spit(dir / "svc/xraybake.yaml",
+       descriptor(fixtures::base_oci(), "linux/amd64", "  files: [{from: settings.json, to: /usr/bin/xray}]\n"));
+  r = build(dir / "svc");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("xraybake.yaml:11:11: service.files[0] (from settings.json): /usr/bin/xray would "
+                               "replace /usr/bin/xray"));
+  EXPECT_FALSE(fs::exists(dir / "svc/out"));
+  for (const auto& e : fs::directory_iterator(dir / "svc"))
+    EXPECT_EQ(e.path().filename().string().find(".out."), std::string::npos) << e.path();
 }
 
 }  // namespace
