@@ -161,9 +161,18 @@ TEST_F(E2eDocker, DockerfileBuiltWithBuildKitIsTheSameImageAsTheLayout) {
                    "oci:" + fixtures::base_oci() + ":latest", "docker://" + base});
   ASSERT_EQ(push.status, 0) << push.output;
   const std::string name = "xb-docker-buildkit";
+  // With an app in service.files: the Dockerfile's ADD of layers/app.tar.gz must give OUT/oci's tree.
+  fs::path app = work->path / name / "app";
+  fs::create_directories(app / "bin");
+  write_file(app / "server.js", "console.log('hi')\n");
+  write_file(app / "server.js.pdb", "symbols");
+  write_file(app / "bin/run", "#!/bin/sh\n");
+  fs::permissions(app / "bin/run", fs::perms(0700));
   std::string why = build_and_load(name, standin_service_yaml(name, base, "[linux/amd64]",
                                                               "  workdir: /tmp\n  ports: [\"5000/tcp\"]\n"
-                                                              "  labels: {team: payments, tier: \"1\"}\n"));
+                                                              "  labels: {team: payments, tier: \"1\"}\n"
+                                                              "  files: [{from: app/, to: /srv/app}]\n"
+                                                              "  exclude: [\"**/*.pdb\"]\n"));
   ASSERT_TRUE(why.empty()) << why;
 
   std::string dockerfile = read_file(out(name) / "Dockerfile");
@@ -215,6 +224,9 @@ TEST_F(E2eDocker, DockerfileBuiltWithBuildKitIsTheSameImageAsTheLayout) {
   EXPECT_NE(from_oci.find("./usr/local/bin/xraybake-init -rwx"), std::string::npos) << from_oci;
   EXPECT_NE(from_oci.find("./usr/bin/xray "), std::string::npos) << from_oci;
   EXPECT_NE(from_oci.find("./etc/xraybake/init.conf "), std::string::npos) << from_oci;
+  EXPECT_NE(from_oci.find("./srv/app/server.js -rw-r--r-- 0:0 "), std::string::npos) << from_oci;
+  EXPECT_NE(from_oci.find("./srv/app/bin/run -rwxr-xr-x 0:0 "), std::string::npos) << from_oci;
+  EXPECT_EQ(from_oci.find(".pdb"), std::string::npos) << from_oci;
   EXPECT_EQ(from_df, from_oci);
   auto diff = run({"diff", "-r", "--no-dereference", (work->path / "tree-oci").string(),
                    (work->path / "tree-dockerfile").string()});
