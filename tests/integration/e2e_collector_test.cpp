@@ -6,6 +6,8 @@
 // app's, and the stop fits in stop_timeout.
 #include <signal.h>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "collector_harness.h"
@@ -17,14 +19,14 @@ namespace {
 constexpr auto kStopTimeout = 10s;
 constexpr int kTermCode = 7;  // the clients' exit status after SIGTERM (CLIENT_TERM_CODE)
 
-// The service: node + one client app as the service user.
-std::string service_yaml(const std::string& name, const std::string& app) {
+// The service: node + one client app (in APP_DIR of the image) as the service user.
+std::string service_yaml(const std::string& name, const std::string& app, const std::string& app_dir = "/app") {
   return R"(apiVersion: xraybake/v1
 service:
   name: )" + name + R"(
   base: oci:)" + fixtures::base_node_oci() + R"(:latest
   platforms: [linux/amd64]
-  command: [/usr/bin/node, /app/)" + app + R"(]
+  command: [/usr/bin/node, )" + app_dir + "/" + app + R"(]
   user: "10001:10001"
   env:
     CLIENT_RATE: "200"
@@ -136,14 +138,9 @@ class E2eNodeClients : public ::testing::Test {
   }
 };
 
-// The aws-xray-sdk-core app on the X-Ray daemon (the stand-in): the node base
-// and the real SDK in the image as the service user, nothing lost.
-TEST_F(E2eNodeClients, XraySdkAppOnTheDaemonLosesNoSegment) {
-  std::string why;
-  fs::path layout = build("xray-daemon", service_yaml("e2e-node-xray", "xray-app.js") + xray_daemon_yaml(), &why);
-  ASSERT_FALSE(layout.empty()) << why;
-  Container c(layout, "1.0.0", work->path, "node-xray");
-  auto s = run_then_stop(c, "xray-app", 2s);
+// The stop of xray-app.js on the stand-in daemon: the app's status, inside
+// stop_timeout, every segment the app sent flushed by the daemon.
+void expect_daemon_stop(const Stopped& s, Container& c) {
   ASSERT_TRUE(s.status) << c.log_text();
   EXPECT_FALSE(s.needed_sigkill) << c.log_text();
   EXPECT_EQ(*s.status, kTermCode) << c.log_text();
@@ -166,6 +163,41 @@ TEST_F(E2eNodeClients, XraySdkAppOnTheDaemonLosesNoSegment) {
     lost += !ranges_cover(sink.flushes[0], v, v);
   }
   EXPECT_EQ(lost, 0u) << lost << " of " << sent << " segments lost\n" << c.log_text();
+}
+
+// The aws-xray-sdk-core app on the X-Ray daemon (the stand-in): the node base
+// and the real SDK in the image as the service user, nothing lost.
+TEST_F(E2eNodeClients, XraySdkAppOnTheDaemonLosesNoSegment) {
+  std::string why;
+  fs::path layout = build("xray-daemon", service_yaml("e2e-node-xray", "xray-app.js") + xray_daemon_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "node-xray");
+  expect_daemon_stop(run_then_stop(c, "xray-app", 2s), c);
+}
+
+// The app shipped by service.files (issue 14.3), not by the base: the npm
+// clients with their node_modules (aws-xray-sdk-core) copied beside the
+// descriptor, put at /srv/shipped by layers/app.tar.gz, run from there.
+TEST_F(E2eNodeClients, AppShippedThroughServiceFilesLosesNoSegment) {
+  fs::path app = work->path / "shipped" / "app";
+  fs::create_directories(app.parent_path());
+  fs::copy(fixtures::clients_dir(), app, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  std::string why;
+  fs::path layout = build("shipped",
+                          service_yaml("e2e-node-shipped", "xray-app.js", "/srv/shipped") +
+                              "  files: [{from: app/, to: /srv/shipped}]\n"
+                              "  exclude: [app/otel-app.js, \"**/*.md\"]\n" + xray_daemon_yaml(),
+                          &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "node-shipped");
+  auto s = run_then_stop(c, "xray-app", 2s);
+  EXPECT_TRUE(fs::exists(c.rootfs() / "srv/shipped/node_modules/aws-xray-sdk-core/package.json"));
+  EXPECT_FALSE(fs::exists(c.rootfs() / "srv/shipped/otel-app.js")) << "excluded";
+  struct stat st {};
+  ASSERT_EQ(::stat((c.rootfs() / "srv/shipped/xray-app.js").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  expect_daemon_stop(s, c);
 }
 
 // What every stop on the collector must show: the app's own status, inside
