@@ -94,8 +94,12 @@ TEST(CliValidate, EveryExampleValidates) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   TempDir dir;
   for (const auto& name : names) {
-    // A copy beside a base image, for the examples whose local base run.sh writes.
+    // A copy (with the app its service.files name) beside a base image, for
+    // the examples whose local base run.sh writes.
     fs::create_directories(dir / name);
+    for (const auto& e : fs::directory_iterator(std::string(XB_SOURCE_DIR) + "/examples/" + name))
+      if (e.is_directory() && e.path().filename() != "base-oci")
+        fs::copy(e.path(), dir / name / e.path().filename(), fs::copy_options::recursive);
     fs::create_directory_symlink(fixtures::base_oci(), dir / name / "base-oci");
     // Each example and its OpenTelemetry twin (the ADOT collector).
     for (const std::string file : {"xraybake.yaml", "xraybake.otel.yaml"}) {
