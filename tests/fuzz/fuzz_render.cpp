@@ -90,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   xb::Descriptor d;
   try {
-    d = xb::agents::parse_descriptor(text, "/fuzz/xraybake.yaml");
+    // Beside "/", so that service.files may name what exists (from: ., from: etc) and the app's ADD is rendered.
+    d = xb::agents::parse_descriptor(text, "/xraybake.yaml");
   } catch (const xb::Error&) {
     return 0;
   }
