@@ -61,6 +61,9 @@ class Agent {
   virtual Package package(const Descriptor& desc) const = 0;
   // What control's Package: must say.
   virtual std::string_view package_name() const = 0;
+  // The release agents.md documents: what `migrate --to KIND` writes and
+  // messages show ("0.49.0").
+  virtual std::string_view example_version() const = 0;
   // The data files the layer holds (the first is the agent's ELF binary).
   virtual std::vector<LayerFile> layer_files() const = 0;
 
@@ -84,6 +87,10 @@ class Agent {
   virtual Env app_env(const Descriptor& desc) const = 0;
   // The least flush_grace in which the agent can flush what it holds (validate warns below it).
   virtual Millis min_flush_grace(const Descriptor& desc) const = 0;
+  // The memory (MiB) the agent is held to inside the container (its baseline
+  // plus agent.buffer_mb, what GOMEMLIMIT / memory_limiter / the buffer size
+  // enforce): the ECS fragment's memoryReservation and the migration report.
+  virtual int memory_mib(const Descriptor& desc) const = 0;
   // A warning for every descriptor of this kind (end of support), or nothing.
   virtual std::optional<std::string> support_notice(const Descriptor& desc) const = 0;
 };

@@ -425,8 +425,10 @@ std::vector<std::string> OtelCollector::ready_probes(const Descriptor& desc) con
 
 // The Go heap kept under the memory_limiter's limit.
 Env OtelCollector::agent_env(const Descriptor& desc) const {
-return {{"GOMEMLIMIT", std::to_string(limit_mib(*desc.agent) * 4 / 5) + "MiB"}};
+  return {{"GOMEMLIMIT", std::to_string(limit_mib(*desc.agent) * 4 / 5) + "MiB"}};
 }
+
+int OtelCollector::memory_mib(const Descriptor& desc) const { return limit_mib(*desc.agent); }
 
 Env OtelCollector::app_env(const Descriptor& desc) const {
   Receivers r = receivers_of(*desc.agent);

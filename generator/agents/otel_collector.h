@@ -20,8 +20,6 @@ class OtelCollector : public Agent {
   virtual std::string_view binary() const = 0;
   // "the ADOT collector has no processor ...": the kind in messages.
   virtual std::string_view display_name() const = 0;
-  // An exact version to show in messages ("0.49.0").
-  virtual std::string_view example_version() const = 0;
   // The component types the build ships for SECTION (receivers, processors,
   // exporters, extensions, connectors); nullptr: too many to list, not checked.
   virtual const std::vector<std::string>* components(const std::string& section) const = 0;
@@ -38,6 +36,7 @@ class OtelCollector : public Agent {
   Env agent_env(const Descriptor& desc) const override;
   Env app_env(const Descriptor& desc) const override;
   Millis min_flush_grace(const Descriptor& desc) const override;
+  int memory_mib(const Descriptor& desc) const override;
   std::optional<std::string> support_notice(const Descriptor& desc) const override;
 
  protected:

@@ -47,6 +47,8 @@ void emit(YAML::Emitter& out, const Json& v) {
   }
 }
 
+constexpr int kBaselineMiB = 30;  // the daemon's RSS without its buffer, at most (xray-daemon.md)
+
 std::string render_cfg_yaml(const XraySpec& xray) {
   Json config = xray.config;
   if (!config.contains("TotalBufferSizeMB")) config["TotalBufferSizeMB"] = kDefaultBufferMB;
@@ -128,6 +130,7 @@ class XrayDaemon final : public Agent {
   }
 
   std::string_view package_name() const override { return "xray"; }
+  std::string_view example_version() const override { return "3.6.6"; }
 
   std::vector<LayerFile> layer_files() const override { return {{"usr/bin/xray", std::string(kBinary), 0755}}; }
 
@@ -174,6 +177,15 @@ class XrayDaemon final : public Agent {
 
   // The daemon sends what it holds at once on SIGTERM: no batch to wait for.
   Millis min_flush_grace(const Descriptor&) const override { return Millis(0); }
+
+  // 17 to 30 MB RSS (xray-daemon.md) plus the segment buffer, TotalBufferSizeMB.
+  int memory_mib(const Descriptor& desc) const override {
+    const Json& c = desc.xray.config;
+    int buffer = c.contains("TotalBufferSizeMB") && c["TotalBufferSizeMB"].is_number_integer()
+                     ? c["TotalBufferSizeMB"].get<int>()
+                     : kDefaultBufferMB;
+    return kBaselineMiB + buffer;
+  }
 
   std::optional<std::string> support_notice(const Descriptor& desc) const override {
     return "the X-Ray daemon is in maintenance since 2026-02-25 and its support ends on 2027-02-25: move to the "

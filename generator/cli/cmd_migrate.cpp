@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "agents/agent.h"
 #include "cli/commands.h"
 #include "migrate/migrate.h"
+#include "migrate/report.h"
 #include "migrate/unified_diff.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -20,6 +22,7 @@ struct MigrateArgs {
   std::vector<std::string> files;
   migrate::Options options;
   bool check = false;
+  std::string report;  // --report FILE: Markdown, or JSON with --json or a .json name
 };
 
 struct Planned {
@@ -44,15 +47,6 @@ std::vector<std::pair<std::string, fs::path>> resolve(const std::vector<std::str
   return out;
 }
 
-const char* kind_name(migrate::Note::Kind k) {
-  switch (k) {
-    case migrate::Note::Kind::translated: return "translated";
-    case migrate::Note::Kind::dropped: return "dropped";
-    case migrate::Note::Kind::not_translated: return "not-translated";
-  }
-  return "";
-}
-
 std::string where(const std::string& file, const migrate::Note& n) {
   return file + (n.line ? ":" + std::to_string(n.line) + ":" + std::to_string(n.column) : "") + ": ";
 }
@@ -75,20 +69,23 @@ nlohmann::ordered_json file_json(const Planned& p) {
   j["changed"] = p.migration.changed();
   j["written"] = p.written;
   j["notes"] = nlohmann::json::array();
-  for (const auto& n : p.migration.notes) {
-    nlohmann::ordered_json o{{"kind", kind_name(n.kind)}, {"from", n.from}};
-    if (!n.to.empty()) o["to"] = n.to;
-    if (!n.why.empty()) o["why"] = n.why;
-    o["line"] = n.line;
-    o["column"] = n.column;
-    j["notes"].push_back(o);
-  }
+  for (const auto& n : p.migration.notes) j["notes"].push_back(migrate::note_json(n));
   j["diff"] = p.diff;
   return j;
 }
 
-void run_migrate(const MigrateArgs& args, const GlobalOptions& global) {
-  migrate::check_options(args.options);
+void write_report(const MigrateArgs& args, const GlobalOptions& global, const std::vector<Planned>& plan) {
+  std::vector<migrate::ServiceReport> services;
+  for (const auto& p : plan) services.push_back(migrate::report_for(p.file, p.migration));
+  const bool json = global.json || args.report.ends_with(".json");
+  write_file_atomic(args.report, json ? migrate::report_json(services, args.options).dump(2) + "\n"
+                                      : migrate::report_markdown(services, args.options));
+  log::info("wrote the migration report " + args.report + (json ? " (JSON)" : " (Markdown)"));
+}
+
+void run_migrate(const MigrateArgs& args_in, const GlobalOptions& global) {
+  MigrateArgs args = args_in;
+  args.options = migrate::resolve_options(args.options);
   // Read and migrate every file first: nothing is written unless all of them can be.
   std::vector<Planned> plan;
   std::vector<Diagnostic> problems;
@@ -160,6 +157,7 @@ void run_migrate(const MigrateArgs& args, const GlobalOptions& global) {
     p.written = true;
     log::info("wrote " + p.file + " (agent: " + args.options.to + " " + args.options.version + ")");
   }
+  if (!args.report.empty()) write_report(args, global, plan);
   std::string losses = "through the collector, X-Ray segments lose " + join(migrate::otel_path_losses(), " and ") +
                        " on the way to X-Ray (docs/migration.md)";
   Error gate(ExitCode::runtime,
@@ -192,9 +190,9 @@ void add_migrate(CLI::App& app, GlobalOptions& global) {
       "The daemon's settings are translated: xray.config Region, Endpoint, LocalMode, RoleARN, ResourceARN,\n"
       "ProxyAddress, TotalBufferSizeMB and Socket.UDPAddress become agent.region, endpoint, local_mode, role_arn,\n"
       "resource_arn, proxy_address, buffer_mb and receivers.xray; flush_grace, ready_timeout, restart and log stay;\n"
-      "the daemon's flags in args become the same keys. What does not apply to the collector (the daemon's version,\n"
+      "the daemon's flags in args become the same keys. What does not apply to the new agent (the daemon's version,\n"
       "bucket_region, url, sha256 pins, signing_key) is dropped, and what has no agent key (Concurrency, NoVerifySSL,\n"
-      "Logging.*, unknown flags) is named, FILE:LINE:COL, with the nearest collector setting. A descriptor without\n"
+      "Logging.*, unknown flags) is named, FILE:LINE:COL, with the new agent's nearest setting. A descriptor without\n"
       "xray: (the daemon by default) gets an agent: section too.\n\n"
       "The diff goes to stdout, the notes to stderr. A file that already has agent: is left alone, so a second run\n"
       "changes nothing. All or nothing: when any FILE can not be read or migrated (not YAML, not a descriptor, both\n"
@@ -207,18 +205,25 @@ void add_migrate(CLI::App& app, GlobalOptions& global) {
       "  xraybake migrate --to adot-collector services/*/        # DIR means DIR/xraybake.yaml\n"
       "  xraybake migrate --to adot-collector --check services/* # CI gate: exit 1 while one is on the daemon\n"
       "  xraybake migrate --to adot-collector --check services/* > to-adot.patch   # review, then: patch -p0 < to-adot.patch\n"
-      "  xraybake --json migrate --to adot-collector services/*  # a summary per file, with its notes and diff");
+      "  xraybake --json migrate --to adot-collector services/*  # a summary per file, with its notes and diff\n"
+      "  xraybake migrate --to otelcol-contrib --check --report migration.md services/*  # plan a fleet's move");
   static MigrateArgs args;
   args = MigrateArgs{};
   cmd->add_option("FILE", args.files, "Descriptors, or directories holding xraybake.yaml (default ./xraybake.yaml)");
   cmd->add_option("--to", args.options.to,
-                  "The agent to move to: adot-collector (the AWS Distro for OpenTelemetry collector; "
-                  "cloudwatch-agent and otelcol-contrib come later)")
+                  "The agent to move to: " + join(migrate::migration_targets(), ", ") +
+                      " (adot-collector: the AWS Distro for OpenTelemetry collector)")
       ->required()
       ->type_name("KIND");
   cmd->add_option("--agent-version", args.options.version,
-                  "The agent's exact version to write (default " + std::string(migrate::kAdotDefaultVersion) + ")")
+                  "The agent's exact version to write (default: the release docs/agents.md names for KIND, e.g. " +
+                      std::string(agents::find_agent(migrate::kAdotCollector)->example_version()) + ")")
       ->type_name("V");
+  cmd->add_option("--report", args.report,
+                  "Also write a migration report for the fleet: per service the agent before and after, each setting "
+                  "translated or not, what the collector path drops, memory and flush budget (Markdown; JSON with "
+                  "--json or a .json FILE); written with --check too")
+      ->type_name("FILE");
   cmd->add_flag("--check", args.check, "Write nothing; exit 1 when a file would change (a CI gate)");
   cmd->callback([&global] { run_migrate(args, global); });
 }

@@ -79,6 +79,8 @@ class OtherPackageAgent final : public agents::Agent {
   std::string_view kind() const override { return "other-agent"; }
   agents::Package package(const Descriptor& d) const override { return xray().package(d); }
   std::string_view package_name() const override { return "aws-otel-collector"; }
+  std::string_view example_version() const override { return "0.49.0"; }
+  int memory_mib(const Descriptor&) const override { return 80; }
   std::vector<agents::LayerFile> layer_files() const override {
     return {{"opt/aws/aws-otel-collector/bin/aws-otel-collector", "/awscollector", 0755}};
   }

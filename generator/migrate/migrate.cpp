@@ -7,9 +7,12 @@
 #include <optional>
 #include <regex>
 
+#include "agents/agent.h"
+#include "descriptor/descriptor.h"
 #include "migrate/daemon_settings.h"
 #include "migrate/yaml_text.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace xb::migrate {
 
@@ -260,7 +263,7 @@ void Rewriter::walk_block(const Entry& e, size_t shift, Each each, std::vector<P
 }
 
 void Rewriter::xray_entry(const Entry& e, bool flow, std::vector<Piece>& out) {
-  Rule rule = xray_rule(e.name);
+  Rule rule = xray_rule(e.name, target_words(options_.to));
   std::string from = "xray." + e.name;
   switch (rule.fate) {
     case Fate::keep: {
@@ -315,7 +318,7 @@ void Rewriter::config_entry(const Entry& e, bool flow, std::vector<Piece>& out) 
 
 void Rewriter::config_child(const Entry& c, bool flow, std::vector<Piece>& out) {
   std::string from = "xray.config." + c.name;
-  Rule rule = config_rule(c.name);
+  Rule rule = config_rule(c.name, target_words(options_.to));
   if (rule.fate == Fate::rename) {
     Piece p;
     p.key = rule.agent_key;
@@ -345,7 +348,7 @@ void Rewriter::config_child(const Entry& c, bool flow, std::vector<Piece>& out) 
   if (c.name == "Logging" && c.value.IsMap() && c.value.size() > 0) {
     for (auto it = c.value.begin(); it != c.value.end(); ++it) {
       std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
-      Rule r = config_rule("Logging." + name);
+      Rule r = config_rule("Logging." + name, target_words(options_.to));
       note(Note::Kind::not_translated, describe(from + "." + name, it->second), r.why, it->first.Mark());
     }
   } else {
@@ -418,7 +421,7 @@ void Rewriter::args_entry(const Entry& e, bool flow, std::vector<Piece>& out) {
     note(Note::Kind::not_translated, describe("xray.args", e.value), "not a list of flags", e.key.Mark());
     return;
   }
-  for (const auto& f : read_daemon_flags(args)) {
+  for (const auto& f : read_daemon_flags(args, target_words(options_.to))) {
     YAML::Mark mark = e.value[f.index].Mark();
     std::string from = "xray.args[" + std::to_string(f.index) + "] " + f.text;
     if (f.agent_key.empty()) {
@@ -495,7 +498,7 @@ void Rewriter::check_tcp(const std::vector<Piece>& pieces) {
     else
       note(Note::Kind::not_translated, t.from + " " + t.value,
            "the TCP sampling proxy differs from the UDP address " + udp +
-               "; the collector serves both on receivers.xray, so SDKs that ask " + t.value + " for sampling rules must use " +
+               "; " + std::string(target_words(options_.to).name) + " serves both on receivers.xray, so SDKs that ask " + t.value + " for sampling rules must use " +
                udp,
            t.mark);
   }
@@ -743,25 +746,38 @@ FileMigration Rewriter::run() {
 
 }  // namespace
 
-void check_options(const Options& options) {
-  if (options.to == "cloudwatch-agent" || options.to == "otelcol-contrib")
-    throw Error(ExitCode::bad_input, "--to " + options.to + ": not yet; migrate writes adot-collector today",
-                "use --to adot-collector (" + options.to + " comes with a later xraybake)");
-  if (options.to == "xray-daemon")
-    throw Error(ExitCode::bad_input, "--to xray-daemon: migrate moves descriptors off the X-Ray daemon, not onto it",
-                "use --to adot-collector");
-  if (options.to != kAdotCollector)
-    throw Error(ExitCode::bad_input, "--to " + options.to + ": unknown agent kind", "use --to adot-collector");
-  static const std::regex exact("[0-9]+\\.[0-9]+\\.[0-9]+");
-  if (!std::regex_match(options.version, exact))
-    throw Error(ExitCode::bad_input,
-                "--agent-version " + options.version + ": not an exact version such as " + std::string(kAdotDefaultVersion),
-                "give the ADOT collector's release, e.g. --agent-version " + std::string(kAdotDefaultVersion));
+std::vector<std::string> migration_targets() {
+  std::vector<std::string> out;
+  for (const auto& k : agents::agent_kinds())
+    if (k != "xray-daemon") out.push_back(k);
+  return out;
 }
 
+Options resolve_options(Options options) {
+  const std::string kinds = join(migration_targets(), ", ");
+  if (options.to == "xray-daemon")
+    throw Error(ExitCode::bad_input, "--to xray-daemon: migrate moves descriptors off the X-Ray daemon, not onto it",
+                "use --to with one of: " + kinds);
+  const agents::Agent* agent = agents::find_agent(options.to);
+  if (!agent) {
+    bool announced = std::find(kAgentKinds.begin(), kAgentKinds.end(), options.to) != kAgentKinds.end();
+    throw Error(ExitCode::bad_input,
+                "--to " + options.to + (announced ? ": not an agent kind this xraybake can build yet" : ": unknown agent kind"),
+                "use --to with one of: " + kinds + " (--to adot-collector for the AWS Distro for OpenTelemetry)");
+  }
+  const std::string example(agent->example_version());
+  if (options.version.empty()) options.version = example;
+  static const std::regex exact("[0-9]+\\.[0-9]+\\.[0-9]+");
+  if (!std::regex_match(options.version, exact))
+    throw Error(ExitCode::bad_input, "--agent-version " + options.version + ": not an exact version such as " + example,
+                "give the release of " + options.to + " to pin, e.g. --agent-version " + example);
+  return options;
+}
+
+void check_options(const Options& options) { (void)resolve_options(options); }
+
 FileMigration migrate_text(std::string_view text, const std::string& path, const Options& options) {
-  check_options(options);
-  return Rewriter(text, path, options).run();
+  return Rewriter(text, path, resolve_options(options)).run();
 }
 
 const std::vector<std::string>& otel_path_losses() {

@@ -11,18 +11,22 @@
 
 namespace xb::migrate {
 
-// The kinds migrate can write, and the ones announced for later.
+// migrate writes any agent kind of the seam (generator/agents/) but the daemon.
 inline constexpr std::string_view kAdotCollector = "adot-collector";
-inline constexpr std::string_view kAdotDefaultVersion = "0.49.0";  // agents.md, mid-2026
 
 struct Options {
   std::string to{kAdotCollector};
-  std::string version{kAdotDefaultVersion};  // the agent's exact version
+  std::string version;  // the agent's exact version; empty: the one agents.md documents for the kind
 };
 
-// Throws xb::Error(bad_input) for a kind migrate can not write (yet) or a
-// version that is not exact.
-void check_options(const Options& options);
+// OPTIONS checked, with the kind's documented version filled in when none is
+// given. Throws xb::Error(bad_input) for a kind that is not an agent kind of
+// this xraybake (or is the daemon) or a version that is not exact.
+Options resolve_options(Options options);
+void check_options(const Options& options);  // resolve_options, result unused
+
+// The kinds --to takes, in the registry's order.
+std::vector<std::string> migration_targets();
 
 struct Note {
   enum class Kind { translated, dropped, not_translated };

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "agents/agent.h"
+#include "descriptor/descriptor.h"
+#include "migrate/daemon_settings.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -208,7 +211,10 @@ TEST(Migrate, RefusesWhatItCanNotMigrateWithAPosition) {
 }
 
 TEST(Migrate, OnlyKindsThatExist) {
-  for (std::string kind : {"cloudwatch-agent", "otelcol-contrib", "xray-daemon", "jaeger"}) {
+  std::vector<std::string> refused{"xray-daemon", "jaeger"};
+  for (const auto& k : kAgentKinds)  // named by design.md but not built by this xraybake yet
+    if (!agents::find_agent(k)) refused.push_back(k);
+  for (const std::string& kind : refused) {
     Options o;
     o.to = kind;
     try {
@@ -217,7 +223,7 @@ TEST(Migrate, OnlyKindsThatExist) {
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ExitCode::bad_input);
       EXPECT_THAT(e.what(), HasSubstr("--to " + kind));
-      EXPECT_THAT(e.hint(), HasSubstr("--to adot-collector"));
+      EXPECT_THAT(e.hint(), HasSubstr("adot-collector, otelcol-contrib"));
     }
   }
   Options o;
@@ -226,6 +232,31 @@ TEST(Migrate, OnlyKindsThatExist) {
   EXPECT_NO_THROW(check_options(Options{}));
 }
 
+TEST(Migrate, EveryAgentKindButTheDaemonIsATargetWithItsDocumentedVersion) {
+  auto targets = migration_targets();
+  EXPECT_THAT(targets, testing::Contains("adot-collector"));
+  EXPECT_THAT(targets, testing::Contains("otelcol-contrib"));
+  EXPECT_THAT(targets, testing::Not(testing::Contains("xray-daemon")));
+  for (const auto& kind : targets) {
+    Options o;
+    o.to = kind;
+    Options r = resolve_options(o);
+    EXPECT_EQ(r.version, std::string(agents::find_agent(kind)->example_version())) << kind;
+    FileMigration m = migrate_text("apiVersion: xraybake/v1\nservice: {name: a, base: oci:app}\n"
+                                   "xray:\n  bucket_region: eu-west-1\n  config: {Region: eu-west-1, Concurrency: 4}\n",
+                                   "f.yaml", o);
+    EXPECT_THAT(m.after, HasSubstr("kind: " + kind)) << m.after;
+    EXPECT_THAT(m.after, HasSubstr("version: " + r.version)) << m.after;
+    // The notes speak of the agent migrated to, not of another one.
+    const std::string name(target_words(kind).name);
+    bool named = false;
+    for (const auto& n : m.notes) named |= n.why.find(name) != std::string::npos || n.why.find(target_words(kind).bucket) != std::string::npos;
+    EXPECT_TRUE(named) << kind;
+    if (kind != "adot-collector") {
+      for (const auto& n : m.notes) EXPECT_EQ(n.why.find("ADOT"), std::string::npos) << kind << ": " << n.why;
+    }
+  }
+}
 
 // The OpenTelemetry twin beside each example (examples/NAME/xraybake.otel.yaml) is that example
 // migrated: the agent: section migrate writes, and the same service apart from OTEL_* variables.

@@ -1,7 +1,9 @@
 // OUT/ecs-task-definition.json: the container definition fragment. App and
 // daemon share the container's loopback, so no UDP port mapping is needed.
+// memoryReservation is what the agent needs; add the app's own.
 #include <nlohmann/json.hpp>
 
+#include "agents/agent.h"
 #include "render/escape.h"
 #include "render/render.h"
 #include "render/template.h"
@@ -19,6 +21,9 @@ std::string render_ecs_task_definition(const Descriptor& desc, const RenderOptio
   // ECS counts whole seconds: round up so the supervisor's budget is never cut.
   d.set("stop_timeout_seconds", std::to_string((s.stop_timeout.count() + 999) / 1000));
   d.set("user", user_string(s));
+  // What the agent adds to the app's memory (what it is held to: GOMEMLIMIT,
+  // memory_limiter, its buffer); the app's own share comes on top.
+  d.set("memory_reservation", std::to_string(agents::agent_for(desc).memory_mib(desc)));
   if (s.workdir) d.set("workdir", *s.workdir);
   std::vector<data> ports;
   for (const auto& p : s.ports) {

@@ -139,6 +139,8 @@ TEST(AdotBuild, LayerHoldsOnlyTheCollectorAndTheConfigIsInTheServiceLayer) {
   EXPECT_THAT(df, HasSubstr("ENV OTEL_EXPORTER_OTLP_ENDPOINT=\"http://127.0.0.1:4318\""));
   auto ecs = json::parse(slurp(out / "ecs-task-definition.json"));
   EXPECT_EQ(ecs["environment"][1]["name"], "OTEL_EXPORTER_OTLP_ENDPOINT");
+  // What the collector adds: its memory_limiter's limit, 64 MiB + buffer_mb 32 (GOMEMLIMIT is 4/5 of it).
+  EXPECT_EQ(ecs["memoryReservation"], 96);
 
   // Pinned like the daemon: xraybake.lock, then --locked from the cache alone.
   EXPECT_THAT(slurp(dir / "xraybake.lock"), HasSubstr("\"https://aws-otel-collector.s3.amazonaws.com/ubuntu/amd64/v0.49.0/aws-otel-collector.deb\""));  // the canonical URL, not the mirror

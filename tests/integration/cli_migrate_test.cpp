@@ -129,6 +129,71 @@ TEST(CliMigrate, AFileThatDoesNotParseIsRefusedAndNoFileIsWritten) {
   EXPECT_THAT(r.err, HasSubstr("missing/xraybake.yaml: no such file"));
 }
 
+TEST(CliMigrate, ToOtelcolContribWritesItsKindAndReleaseAndEveryOutputBuilds) {
+  TempDir dir;
+  auto dirs = copy_examples(dir);
+  auto r = xraybake({"migrate", "--to", "otelcol-contrib", "services/node-api", "services/java-service"}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string node = slurp(dir / "services/node-api/xraybake.yaml");
+  EXPECT_THAT(node, HasSubstr("kind: otelcol-contrib\n"));
+  EXPECT_THAT(node, HasSubstr("version: 0.131.0\n"));
+  EXPECT_THAT(r.err, HasSubstr("wrote services/node-api/xraybake.yaml (agent: otelcol-contrib 0.131.0)"));
+  // The notes name the contrib build's ways, not ADOT's.
+  EXPECT_THAT(r.err, HasSubstr("dropped xray.bucket_region eu-west-1: otelcol-contrib comes from the project's GitHub releases"));
+  EXPECT_THAT(r.err, Not(HasSubstr("aws-otel-collector")));
+  // What migrate wrote is a descriptor validate accepts.
+  auto v = xraybake({"validate", "services/node-api/xraybake.yaml", "services/java-service/xraybake.yaml"}, dir.path().string());
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+
+  r = xraybake({"migrate", "--to", "xray-daemon"}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("adot-collector, otelcol-contrib"));
+}
+
+TEST(CliMigrate, ReportSaysPerServiceWhatChangesInMarkdownAndJson) {
+  TempDir dir;
+  auto dirs = copy_examples(dir);
+  spit(dir / "services/done/xraybake.yaml", expected_example("node-api"));
+  dirs.push_back("services/done");
+  // --check writes no descriptor but still writes the report.
+  auto args = std::vector<std::string>{"migrate", "--to", "adot-collector", "--check", "--report", "plan.md"};
+  args.insert(args.end(), dirs.begin(), dirs.end());
+  auto r = xraybake(args, dir.path().string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(slurp(dir / "services/node-api/xraybake.yaml"), example("node-api"));
+  std::string md = slurp(dir / "plan.md");
+  EXPECT_THAT(md, HasSubstr("# Migration to adot-collector 0.49.0\n"));
+  EXPECT_THAT(md, HasSubstr("5 services: 4 moved off the X-Ray daemon, 1 already on an agent: section."));
+  EXPECT_THAT(md, HasSubstr("| Service | File | Agent before | Agent after | Memory before | Memory after |"));
+  EXPECT_THAT(md, HasSubstr("xray-daemon 3.6.6 → adot-collector 0.49.0"));      // java-service pins the daemon
+  EXPECT_THAT(md, HasSubstr("not-translated: xray.config.Concurrency 4"));      // node-api
+  EXPECT_THAT(md, HasSubstr("the origin AWS::ECS::Container"));
+  EXPECT_THAT(md, HasSubstr("Memory the agent is held to: "));
+  EXPECT_THAT(md, HasSubstr("Flush budget: "));
+
+  args[5] = "plan.json";
+  r = xraybake(args, dir.path().string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto j = nlohmann::json::parse(slurp(dir / "plan.json"));
+  ASSERT_EQ(j["services"].size(), 5u);
+  for (const auto& s : j["services"]) {
+    if (s["file"] == "services/done/xraybake.yaml") {
+      EXPECT_EQ(s["changed"], false);
+      EXPECT_EQ(s["before"]["kind"], "adot-collector");
+      EXPECT_TRUE(s["lost_on_the_way"].empty());
+      continue;
+    }
+    EXPECT_EQ(s["before"]["kind"], "xray-daemon") << s.dump();
+    EXPECT_EQ(s["after"]["kind"], "adot-collector") << s.dump();
+    // The collector is held to 64 MiB plus its buffer, the daemon to 30 MiB plus its own.
+    EXPECT_EQ(s["after"]["memory_mib"].get<int>() - 64, s["before"]["memory_mib"].get<int>() - 30) << s.dump();
+    EXPECT_GT(s["after"]["min_flush_grace_ms"].get<int>(), 0);
+    EXPECT_EQ(s["flush_grace_too_short"], s["after"]["flush_grace_ms"].get<int>() < s["after"]["min_flush_grace_ms"].get<int>());
+    EXPECT_EQ(s["lost_on_the_way"].size(), 2u);
+    EXPECT_FALSE(s["settings"].empty());
+  }
+}
+
 TEST(CliMigrate, JsonIsASummaryPerFile) {
   TempDir dir;
   spit(dir / "xraybake.yaml", example("node-api"));
@@ -187,10 +252,11 @@ TEST(CliMigrate, AnAgentSectionOfTheDaemonsKindIsLeftAloneWithAWarning) {
 TEST(CliMigrate, OnlyKindsThatExistAndExactVersions) {
   TempDir dir;
   spit(dir / "xraybake.yaml", example("node-api"));
-  for (std::string kind : {"cloudwatch-agent", "otelcol-contrib"}) {
+  for (std::string kind : {"jaeger", "xray-daemon"}) {
     auto r = xraybake({"migrate", "--to", kind}, dir.path().string());
     EXPECT_EQ(r.exit_code, 2) << kind;
-    EXPECT_THAT(r.err, HasSubstr("--to " + kind + ": not yet; migrate writes adot-collector today"));
+    EXPECT_THAT(r.err, HasSubstr("--to " + kind + ": "));
+    EXPECT_THAT(r.err, HasSubstr("use --to with one of: adot-collector, "));
   }
   auto r = xraybake({"migrate", "--to", "adot-collector", "--agent-version", "latest"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);

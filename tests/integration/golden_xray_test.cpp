@@ -10,6 +10,8 @@
 // point is to compare with it. "made from usr/bin/xray" in layers.json names
 // the stand-in daemon binary: if tests/fixtures/standin-daemon.c changes, the
 // layer does too, and that line says so.
+// ecs-task-definition.json gained "memoryReservation" (30 MiB + TotalBufferSizeMB)
+// by hand in 2026-12: the only change since.
 //
 // What legitimately differs between machines is replaced by a token before the
 // comparison: the fixture directory (<fixtures>), the .debs' sha256 (the
