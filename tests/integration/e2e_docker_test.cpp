@@ -237,5 +237,65 @@ TEST_F(E2eDocker, DockerfileBuiltWithBuildKitIsTheSameImageAsTheLayout) {
   expect_no_segment_lost(s, kStandinTermCode, kLongBefore);
 }
 
+// examples/node-app as a user builds it (issue 14.3): its app/ with what
+// `npm ci --omit=dev` installs (the fixture clients' aws-xray-sdk-core 3.12.0,
+// the version its package.json pins) goes in by service.files; its descriptor
+// with the local node base for Docker Hub's and the stand-in daemon. Run,
+// sent requests (each marked sampled upstream, as a load balancer's
+// X-Amzn-Trace-Id does, so the SDK's own 1/s + 5% sampling decides nothing),
+// `docker stop`: exit 0, one segment per request, none lost.
+TEST_F(E2eDocker, NodeAppExampleShipsItsAppAndLosesNoSegment) {
+  XB_REQUIRE(fs::exists(fixtures::base_node_oci() + "/index.json"), "no node base fixture (apt-get install nodejs npm)");
+  const std::string name = "xb-docker-node-app";
+  const fs::path example = fs::path(XB_SOURCE_DIR) / "examples/node-app";
+  fs::path dir = work->path / name;
+  fs::create_directories(dir);
+  fs::copy(example / "app", dir / "app", fs::copy_options::recursive);
+  fs::copy(fixtures::clients_dir() + "/node_modules", dir / "app/node_modules",
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  std::string yaml = read_file(example / "xraybake.yaml");
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto at = yaml.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    yaml.replace(at, from.size(), to);
+  };
+  replace("  base: docker.io/library/node:20-bookworm-slim\n  platforms: [linux/amd64, linux/arm64]\n",
+          "  base: oci:" + fixtures::base_node_oci() + ":latest\n  platforms: [linux/amd64]\n");
+  std::string standin = standin_service_yaml(name, "b", "[linux/amd64]");
+  replace("xray:\n  flush_grace: 3s\n", standin.substr(standin.find("xray:\n")));
+  replace("  tag: registry.example.com/shop/inventory-api:1.0.0\n", "  tag: " + name + ":1.0.0\n");
+  std::string why = build_and_load(name, yaml);
+  ASSERT_TRUE(why.empty()) << why;
+
+  DockerContainer c(*engine, name);
+  auto r = c.run(name + ":1.0.0");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(eventually([&] { return c.logs().find("inventory-api: pid") != std::string::npos; }, 60s)) << c.logs();
+  constexpr int kRequests = 50;
+  auto client = engine->docker(
+      {"exec", name, "node", "-e",
+       "const http = require('http'), crypto = require('crypto'); let ok = 0;"
+       "const trace = () => ({'x-amzn-trace-id': 'Root=1-' + Math.floor(Date.now() / 1000).toString(16) + '-' +"
+       " crypto.randomBytes(12).toString('hex') + ';Sampled=1'});"
+       "(async () => { for (let i = 0; i < " + std::to_string(kRequests) + "; i++) await new Promise((res, rej) =>"
+       " http.get('http://127.0.0.1:3000/items/apples', {headers: trace()}, (r) => { r.resume(); r.on('end', () => { ok += r.statusCode === 200; res(); }); })"
+       ".on('error', rej)); console.log('ok ' + ok); })().catch((e) => { console.error(e); process.exit(1); });"},
+      60s);
+  ASSERT_EQ(client.status, 0) << client.output << c.logs();
+  EXPECT_NE(client.output.find("ok " + std::to_string(kRequests)), std::string::npos) << client.output;
+  auto [stopped, took] = c.stop(kStopTimeout);
+  ASSERT_EQ(stopped.status, 0) << stopped.output;
+  json state = c.state();
+  std::string log = c.logs();
+  EXPECT_FALSE(state["Running"].get<bool>());
+  EXPECT_EQ(state["ExitCode"], 0) << log;
+  EXPECT_LT(took, kLongBefore) << log;
+  write_file(work->path / "node-app-sink.jsonl", c.file("/tmp/xray-standin-sink.jsonl", work->path));
+  auto sink = read_sink(work->path / "node-app-sink.jsonl");
+  ASSERT_EQ(sink.flushes.size(), 1u) << log;
+  EXPECT_EQ(sink.flushes[0]["bad"], 0) << log;
+  EXPECT_EQ(sink.flushes[0]["count"], kRequests) << "one segment per request, none lost\n" << log;
+}
+
 }  // namespace
 }  // namespace xb::e2e
