@@ -4,9 +4,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "agents/agent.h"
 #include "cli/commands.h"
 #include "descriptor/descriptor.h"
 #include "descriptor/image_names.h"
+#include "descriptor/schema.h"
 #include "render/starter.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -20,6 +22,7 @@ struct InitArgs {
   std::string dir = ".";
   std::string name;
   std::string base = "oci:build/app-oci:latest";
+  std::string agent = "adot-collector";
   bool force = false;
 };
 
@@ -46,12 +49,18 @@ void run_init(const InitArgs& args, const GlobalOptions& global) {
                "use lowercase letters and digits, with . _ - only between them, e.g. orders-api");
   if (fs::exists(file) && !args.force)
     fail_input(file.string() + " already exists", "use --force to overwrite it, or give another DIR");
+  const agents::Agent* agent = agents::find_agent(args.agent);
+  if (!agent || args.agent == "xray-daemon")
+    fail_input("--agent " + args.agent + ": " + (agent ? "a new service should not start on the X-Ray daemon, "
+                                                         "whose support ends on 2027-02-25"
+                                                       : "not an agent kind this xraybake builds"),
+               "use --agent adot-collector (the default) or otelcol-contrib");
   RenderOptions options;
   options.templates_dir = global.templates_dir;
-  std::string text = render_starter(name, args.base, options);
+  std::string text = render_starter(name, args.base, args.agent, std::string(agent->example_version()), options);
   Descriptor starter;
   try {
-    starter = parse_descriptor(text, file.string());
+    starter = agents::parse_descriptor(text, file.string());
     log::verbose("rendered the starter for " + name + " (base " + args.base + "); it passes the descriptor's checks");
   } catch (const Error& e) {
     fail_input("the starter descriptor would not validate:\n" + std::string(e.what()), "check --name and --base");
@@ -60,6 +69,11 @@ void run_init(const InitArgs& args, const GlobalOptions& global) {
   fs::create_directories(args.dir, ec);
   if (ec) fail_runtime("cannot create " + args.dir + ": " + ec.message());
   write_file_atomic(file, text);
+  // The schema the starter's yaml-language-server comment names, beside it
+  // (xraybake's own file: refreshed, unless it is something else by that name).
+  const fs::path schema = fs::path(args.dir) / "xraybake.schema.json";
+  if (!fs::exists(schema, ec) || args.force || read_file(schema).find("xraybake service descriptor") != std::string::npos)
+    write_file_atomic(schema, descriptor_schema());
   if (global.json) {
     std::cout << nlohmann::ordered_json{{"file", file.string()}, {"name", name}, {"base", args.base}}.dump(2) << "\n";
     return;
@@ -78,7 +92,9 @@ void run_init(const InitArgs& args, const GlobalOptions& global) {
 void add_init(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("init", "Write a commented starter DIR/xraybake.yaml (never overwrites without --force)");
   cmd->footer(
-      "The starter passes xraybake validate once its base exists; every key is listed with its default.\n\n"
+      "The starter passes xraybake validate once its base exists; every key is listed with its default. Its\n"
+      "first line, `# yaml-language-server: $schema=xraybake.schema.json`, points editors at the schema that\n"
+      "init writes beside it (xraybake schema prints it), so they complete and check every key.\n\n"
       "Examples:\n"
       "  xraybake init                                   # ./xraybake.yaml, named after the directory\n"
       "  xraybake init services/orders --name orders-api --base oci:build/app-oci:latest\n"
@@ -90,6 +106,8 @@ void add_init(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--base", args.base,
                   "service.base: oci:DIR[:TAG] (relative to the descriptor) or a registry reference "
                   "(default oci:build/app-oci:latest)");
+  cmd->add_option("--agent", args.agent, "agent.kind of the starter: adot-collector (default) or otelcol-contrib")
+      ->type_name("KIND");
   cmd->add_flag("--force", args.force, "Overwrite an existing xraybake.yaml");
   cmd->callback([&global] { run_init(args, global); });
 }

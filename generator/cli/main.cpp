@@ -146,9 +146,10 @@ int main(int argc, char** argv) {
   cli::GlobalOptions global;
   CLI::App app{
       "xraybake turns one YAML service descriptor into a single-container OCI image that runs\n"
-      "your service together with the AWS X-Ray daemon, under a small PID 1 supervisor\n"
-      "(xraybake-init) that starts the daemon first, forwards signals, restarts the daemon\n"
-      "if it dies, and on shutdown stops the app first and lets the daemon flush.\n\n"
+      "your service together with its tracing agent (the ADOT collector, otelcol-contrib, or\n"
+      "the X-Ray daemon until its end of support), under a small PID 1 supervisor\n"
+      "(xraybake-init) that starts the agent first, forwards signals, restarts the agent\n"
+      "if it dies, and on shutdown stops the app first and lets the agent flush.\n\n"
       "Example:\n"
       "  xraybake init --name orders-api --base oci:build/app-oci:latest\n"
       "  xraybake validate\n"
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
   cli::add_build(app, global);
   cli::add_migrate(app, global);
   cli::add_cache(app, global);
+  cli::add_schema(app, global);
 
   const std::string common = common_flags_help(app);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))

@@ -9,13 +9,15 @@
 
 namespace xb {
 
-namespace {
-
+// The keys this section takes (sections.h; the schema test compares them).
 const std::vector<std::string> kAgentKeys{
     "kind",      "version",   "url",        "sha256",   "signing_key", "region",        "endpoint",
     "local_mode", "role_arn", "resource_arn", "proxy_address", "buffer_mb", "receivers", "config",
     "args",      "log",       "flush_grace", "ready_timeout", "restart"};
 const std::vector<std::string> kReceiverKeys{"xray", "otlp_grpc", "otlp_http"};
+
+namespace {
+
 
 void read_kind(Problems& p, const Field& f, AgentSpec& out) {
   auto s = read_string(p, f);

@@ -11,11 +11,13 @@
 
 namespace xb {
 
+// The keys this section takes (sections.h; the schema test compares them).
+const std::vector<std::string> kFileKeys{"from", "to", "mode"};
+
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kFileKeys{"from", "to", "mode"};
 
 // Where xraybake's layers and the kernel put things: `to` may be none of them
 // nor inside one. (The build also refuses a path the agent or service layer holds.)

@@ -12,9 +12,11 @@
 
 namespace xb {
 
+// The keys this section takes (sections.h; the schema test compares them).
+const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray", "agent"};
+
 namespace {
 
-const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray", "agent"};
 
 // flush_grace must leave the app kMinAppStop of stop_timeout.
 void check_stop_budget(Problems& p, const Descriptor& d, const MapFields& top) {

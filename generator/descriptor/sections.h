@@ -1,9 +1,21 @@
 // Reading the two sections of the descriptor (private to descriptor/).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "descriptor/fields.h"
 
 namespace xb {
+
+// The keys each mapping of the descriptor takes, in the order --help and
+// messages list them (templates/xraybake.schema.json names the same ones).
+extern const std::vector<std::string> kTopKeys;
+extern const std::vector<std::string> kServiceKeys;
+extern const std::vector<std::string> kFileKeys;
+extern const std::vector<std::string> kXrayKeys;
+extern const std::vector<std::string> kAgentKeys;
+extern const std::vector<std::string> kReceiverKeys;
 
 // DESC gives the descriptor's directory, against which service.files resolve.
 void read_service(Problems& p, const Field& f, const Descriptor& desc, ServiceSpec& out);

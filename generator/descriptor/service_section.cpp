@@ -6,11 +6,13 @@
 
 namespace xb {
 
-namespace {
-
+// The keys this section takes (sections.h; the schema test compares them).
 const std::vector<std::string> kServiceKeys{"name",  "base",         "platforms", "command", "workdir", "user",
                                             "env",   "ports",        "stop_timeout", "tag", "labels",
                                             "files", "exclude"};
+
+namespace {
+
 const std::vector<std::string> kPlatforms{"linux/amd64", "linux/arm64"};
 
 void read_platforms(Problems& p, const Field& f, ServiceSpec& out) {

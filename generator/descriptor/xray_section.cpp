@@ -9,10 +9,12 @@
 
 namespace xb {
 
-namespace {
-
+// The keys this section takes (sections.h; the schema test compares them).
 const std::vector<std::string> kXrayKeys{"version", "bucket_region", "url",         "sha256",        "config", "args",
                                          "log",     "flush_grace",   "ready_timeout", "restart", "signing_key"};
+
+namespace {
+
 const std::vector<std::string> kArchs{"amd64", "arm64"};
 
 // Checks a string against RE; WHAT completes "... is not WHAT".

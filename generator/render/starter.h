@@ -7,7 +7,8 @@
 
 namespace xb {
 
-// NAME and BASE are written as YAML double-quoted strings where they are values.
-std::string render_starter(const std::string& name, const std::string& base, const RenderOptions& options);
+// NAME, BASE, the agent's KIND and VERSION are written as YAML double-quoted strings.
+std::string render_starter(const std::string& name, const std::string& base, const std::string& kind,
+                           const std::string& version, const RenderOptions& options);
 
 }  // namespace xb
