@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ pkg-config ccache git
   libyaml-cpp-dev libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
-  libcli11-dev libkainjow-mustache-dev libgpgme-dev libgtest-dev libgmock-dev
+  libcli11-dev libkainjow-mustache-dev libgpgme-dev libvalijson-dev libgtest-dev libgmock-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
   gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
   tini dumb-init hyperfine jq python3 openssl podman libdtl-dev patch

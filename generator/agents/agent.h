@@ -1,7 +1,7 @@
 // The agent: the process that receives the app's traces inside the container
 // and ships them to X-Ray (design.md "Agents", facts in agents.md). Everything
 // that differs between kinds is behind this one interface; one file per kind
-// (xray_daemon.cpp, adot_collector.cpp, otelcol_contrib.cpp) implements it and registry.cpp lists
+// (xray_daemon.cpp, adot_collector.cpp, otelcol_contrib.cpp, cloudwatch_agent.cpp) implements it and registry.cpp lists
 // the kinds. Above descriptor/, below fetch/, render/ and build/.
 #pragma once
 
@@ -35,6 +35,9 @@ struct Package {
   // The release's checksums file beside the .deb (sha256sum lines), which
   // pins an unpinned .deb before it is downloaded; empty: none.
   std::string checksums_file = {};
+  // The signature is detached, at the .deb's URL plus ".sig" (the CloudWatch
+  // agent), not the .deb's embedded _gpgorigin member.
+  bool detached_signature = false;
 };
 
 // One file of the .deb's data.tar that goes into the agent's layer.
@@ -93,6 +96,17 @@ class Agent {
   virtual int memory_mib(const Descriptor& desc) const = 0;
   // A warning for every descriptor of this kind (end of support), or nothing.
   virtual std::optional<std::string> support_notice(const Descriptor& desc) const = 0;
+
+  // Files of the .deb's data (paths as in layer_files) that `build` checks the
+  // rendered config against (the CloudWatch agent's JSON schema); none by default.
+  virtual std::vector<std::string> package_checks() const { return {}; }
+  // Checks DESC's config against FILES (each of package_checks(), by path) read
+  // from the .deb at DEB_URL. Reports at FILE:LINE:COL through P.
+  virtual void check_against_package(Problems& p, const Descriptor& desc,
+                                     const std::map<std::string, std::string>& files,
+                                     const std::string& deb_url) const {
+    (void)p, (void)desc, (void)files, (void)deb_url;
+  }
 };
 
 // The kind of DESC (agent.kind, or xray-daemon). Throws xb::Error(bad_input)

@@ -4,6 +4,8 @@
 // health_check), agent.config merged over it and checked at FILE:LINE:COL,
 // the readiness probes, the app's environment and the flush budget.
 #include "agents/otel_collector.h"
+#include "agents/config_path.h"
+#include "agents/receivers.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -25,10 +27,6 @@ constexpr Millis kBatchTimeout{1000};
 constexpr int kSendBatchSize = 50;
 // What the collector itself needs besides the traces it buffers.
 constexpr int kBaseMiB = 64;
-
-const std::string kXrayDefault = "127.0.0.1:2000";
-const std::string kGrpcDefault = "127.0.0.1:4317";
-const std::string kHttpDefault = "127.0.0.1:4318";
 
 // The keys of the components xraybake writes, as the collector's config structs
 // name them ("*": a mapping whose keys are not checked).
@@ -79,30 +77,6 @@ const KeySet* known_keys(const std::string& section, const std::string& type) {
 
 const std::vector<std::string> kTopSections{"receivers", "processors", "exporters", "extensions", "connectors",
                                             "service"};
-
-std::optional<std::string> on(const std::optional<std::string>& set, const std::string& fallback) {
-  std::string v = set.value_or(fallback);
-  if (v == "off") return std::nullopt;
-  return v;
-}
-
-// A wildcard host is still reached on loopback inside the container.
-std::string reachable(const std::string& address) {
-  auto colon = address.rfind(':');
-  std::string host = address.substr(0, colon);
-  if (host == "0.0.0.0" || host.empty()) return "127.0.0.1" + address.substr(colon);
-  if (host == "[::]") return "[::1]" + address.substr(colon);
-  return address;
-}
-
-struct Receivers {
-  std::optional<std::string> xray, grpc, http;
-};
-
-Receivers receivers_of(const AgentSpec& a) {
-  return {on(a.receivers.xray, kXrayDefault), on(a.receivers.otlp_grpc, kGrpcDefault),
-          on(a.receivers.otlp_http, kHttpDefault)};
-}
 
 int limit_mib(const AgentSpec& a) { return kBaseMiB + a.buffer_mb.value_or(kDefaultBufferMB); }
 
@@ -200,23 +174,6 @@ void emit(YAML::Emitter& out, const YAML::Node& node) {
 }
 
 // --- checking agent.config ---------------------------------------------------
-
-// CONFIG's node at PATH, or nothing. Const lookups add no key, and copies (not
-// assignment or reset(), which write or throw) walk down.
-std::optional<YAML::Node> find(const YAML::Node& config, const std::vector<std::string>& path, size_t i = 0) {
-  if (i == path.size()) return config;
-  if (!config.IsDefined() || !config.IsMap()) return std::nullopt;
-  const YAML::Node child = config[path[i]];
-  if (!child.IsDefined()) return std::nullopt;
-  return find(child, path, i + 1);
-}
-
-// Where CONFIG sets PATH to something that is not null.
-std::optional<YAML::Mark> set_at(const YAML::Node& config, const std::vector<std::string>& path) {
-  auto n = find(config, path);
-  if (!n || n->IsNull()) return std::nullopt;
-  return n->Mark();
-}
 
 struct Checker {
   Problems& p;
@@ -411,14 +368,7 @@ std::optional<std::string> OtelCollector::supervisor_log(const Descriptor& desc)
 }
 
 std::vector<std::string> OtelCollector::ready_probes(const Descriptor& desc) const {
-  Receivers r = receivers_of(*desc.agent);
-  std::vector<std::string> probes;
-  if (r.xray) {
-    probes.push_back("udp:" + *r.xray);
-    probes.push_back("tcp:" + reachable(*r.xray));
-  }
-  if (r.grpc) probes.push_back("tcp:" + reachable(*r.grpc));
-  if (r.http) probes.push_back("tcp:" + reachable(*r.http));
+  std::vector<std::string> probes = receiver_probes(receivers_of(*desc.agent));
   probes.push_back("http://" + std::string(kHealthCheck) + "/");
   return probes;
 }
@@ -430,19 +380,7 @@ Env OtelCollector::agent_env(const Descriptor& desc) const {
 
 int OtelCollector::memory_mib(const Descriptor& desc) const { return limit_mib(*desc.agent); }
 
-Env OtelCollector::app_env(const Descriptor& desc) const {
-  Receivers r = receivers_of(*desc.agent);
-  Env env;
-  if (r.xray) env.emplace_back("AWS_XRAY_DAEMON_ADDRESS", reachable(*r.xray));
-  if (r.http) {
-    env.emplace_back("OTEL_EXPORTER_OTLP_ENDPOINT", "http://" + reachable(*r.http));
-    env.emplace_back("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
-  } else if (r.grpc) {
-    env.emplace_back("OTEL_EXPORTER_OTLP_ENDPOINT", "http://" + reachable(*r.grpc));
-    env.emplace_back("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-  }
-  return env;
-}
+Env OtelCollector::app_env(const Descriptor& desc) const { return receiver_app_env(receivers_of(*desc.agent)); }
 
 // One batch timeout plus one export request, as the merged config has them.
 Millis OtelCollector::min_flush_grace(const Descriptor& desc) const {

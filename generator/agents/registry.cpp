@@ -9,7 +9,8 @@
 #define XB_AGENT_KINDS(X) \
   X(xray_daemon)          \
   X(adot_collector)        \
-  X(otelcol_contrib)
+  X(otelcol_contrib)      \
+  X(cloudwatch_agent)
 
 namespace xb::agents {
 

@@ -119,11 +119,11 @@ TEST(XrayDaemon, BothSectionsAreAnError) {
   EXPECT_EQ(m[0].substr(0, 48), "d.yaml:4:1: agent and xray: a descriptor has one");
 }
 
-TEST(XrayDaemon, KindsNotImplementedAreRefusedNamingTheSupported) {
-  auto m = messages(kService + "agent: {kind: cloudwatch-agent, version: 1.300071.0}\n");
-  EXPECT_EQ(m, std::vector<std::string>{"d.yaml:3:15: agent.kind: cloudwatch-agent is not supported by this xraybake "
-                                        "yet (supported: xray-daemon, adot-collector, otelcol-contrib)"});
-  m = messages(kService + "agent: {kind: adot-colector}\n");
+TEST(XrayDaemon, UnknownKindsAreRefusedNamingTheSupported) {
+  // Every kind design.md names is implemented.
+  EXPECT_EQ(agent_kinds(),
+            (std::vector<std::string>{"xray-daemon", "adot-collector", "otelcol-contrib", "cloudwatch-agent"}));
+  auto m = messages(kService + "agent: {kind: adot-colector}\n");
   EXPECT_EQ(m, std::vector<std::string>{
                    "d.yaml:3:15: agent.kind: unknown kind \"adot-colector\" (did you mean adot-collector?)"});
   m = messages(kService + "agent: {kind: xray-daemon, verison: 3.x}\n");

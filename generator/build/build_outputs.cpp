@@ -5,6 +5,8 @@
 
 #include "agents/agent.h"
 #include "build/app_layer.h"
+#include "deb/deb_reader.h"
+#include "descriptor/problems.h"
 #include "oci/base_image.h"
 #include "render/service_files.h"
 #include "util/error.h"
@@ -40,6 +42,41 @@ int64_t source_date_epoch() {
   return n;
 }
 
+// The rendered config checked against what each .deb ships (the CloudWatch
+// agent's schema), every problem at once, before anything is written.
+static void check_against_packages(const Descriptor& desc, const agents::Agent& agent,
+                                   const std::vector<FetchedDeb>& debs, const std::string& hint) {
+  const auto wanted = agent.package_checks();
+  if (wanted.empty()) return;
+  const auto binary = agent.layer_files().front().from;
+  Problems p(desc.path);
+  for (const auto& d : debs) {
+    deb::ReadOptions opts;
+    opts.arch = d.arch;
+    opts.display_name = d.url;
+    opts.binary_path = binary;
+    opts.also = wanted;
+    opts.package = std::string(agent.package_name());
+    opts.hint = hint;
+    std::map<std::string, std::string> files;
+    deb::read_deb(d.path, opts, [&](deb::DaemonStream& s) {
+      constexpr uint64_t kLimit = 16 << 20;
+      char buf[64 << 10];
+      std::string& into = files[s.path];
+      const bool keep = s.path != binary;
+      for (size_t n; (n = s.read(buf, sizeof buf)) > 0;) {
+        if (!keep) continue;
+        if (into.size() + n > kLimit)
+          fail_input(d.url + ": /" + s.path + " is over 16 MiB", hint + ": the package does not look like " +
+                                                                     std::string(agent.package_name()));
+        into.append(buf, n);
+      }
+    });
+    agent.check_against_package(p, desc, files, d.url);
+  }
+  p.raise_if_any();
+}
+
 static std::vector<LayerEntry> service_entries(const Descriptor& desc, const RenderOptions& options) {
   std::vector<LayerEntry> out;
   for (auto& f : service_layer_files(desc, options)) {
@@ -71,10 +108,12 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   for (const auto& d : debs) req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path, d.version, d.layer});
   const agents::Agent& agent = agents::agent_for(desc);
   const auto files = agent.layer_files();
-  if (files.size() != 1) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes one file of its .deb");
+  if (files.empty()) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes no file of its .deb");
   const agents::Package pkg = agent.package(desc);
   req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to,
-               agents::source_hint(pkg)};
+               agents::source_hint(pkg), {}};
+  for (size_t i = 1; i < files.size(); ++i) req.agent.also.push_back({files[i].from, files[i].to, files[i].mode});
+  check_against_packages(desc, agent, debs, req.agent.source_hint);
   req.service_files = service_entries(desc, options);
   if (!s.files.empty()) {
     AppLayerInput app;

@@ -1,5 +1,10 @@
 #include "build/image_builder.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
 #include "oci/base_image.h"
 #include "build/app_layer.h"
 #include "build/layer_cache.h"
@@ -31,7 +36,28 @@ void make_dir(const std::filesystem::path& dir) {
   if (ec) fail_runtime("cannot create " + dir.string() + ": " + ec.message());
 }
 
-// The agent's binary straight from the .deb into the layer, never whole in memory.
+// A file of the .deb kept on disk until the whole package passed its checks.
+struct Extracted {
+  std::string to;
+  uint32_t mode = 0755;
+  std::filesystem::path file;
+  uint64_t size = 0;
+};
+
+// STREAM copied into FILE.
+uint64_t save_stream(deb::DaemonStream& s, const std::filesystem::path& file) {
+  std::unique_ptr<FILE, decltype(&fclose)> f(fopen(file.c_str(), "wbe"), fclose);
+  if (!f) fail_runtime("cannot write " + file.string());
+  char buf[64 << 10];
+  uint64_t total = 0;
+  for (size_t n; (n = s.read(buf, sizeof buf)) > 0; total += n)
+    if (fwrite(buf, 1, n, f.get()) != n) fail_runtime("cannot write " + file.string());
+  if (fflush(f.get()) != 0) fail_runtime("cannot write " + file.string());
+  return total;
+}
+
+// The agent's files straight from the .deb into the layer, never whole in memory:
+// one file is streamed, several (agent.also) go through files beside the layer.
 LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
   const AgentLayerSpec& agent = req.agent;
   LayerResult out{agent_layer_file(agent, deb.arch), {}};
@@ -41,7 +67,9 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
   // Warm builds: the layer a verified build made from this very .deb before
   // (xraybake.lock says which), copied out of the cache.
   LayerCache cache(req.layer_cache);
-  const std::string key = daemon_layer_key(deb.sha256, deb.arch, agent.binary_from, req.epoch);
+  std::string files_key = agent.binary_from;
+  for (const auto& f : agent.also) files_key += "\n" + f.from + " " + f.to;
+  const std::string key = daemon_layer_key(deb.sha256, deb.arch, files_key, req.epoch);
   if (cache.enabled() && !deb.sha256.empty() && !deb.version.empty() && deb.layer &&
       deb.layer->format == kDaemonLayerFormat && deb.layer->source_date_epoch == req.epoch) {
     if (auto hit = cache.get(key, {deb.layer->digest, deb.layer->diff_id, deb.layer->size}, tmp)) {
@@ -56,18 +84,53 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
   opts.limits = req.limits;
   opts.display_name = deb.url.empty() ? deb.path.string() : deb.url;
   opts.binary_path = agent.binary_from;
+  for (const auto& f : agent.also) opts.also.push_back(f.from);
   opts.package = agent.package;
   opts.hint = agent.source_hint;
   bool written = false;
+  std::vector<Extracted> extracted;
+  struct Cleanup {
+    std::vector<Extracted>& files;
+    ~Cleanup() {
+      for (const auto& f : files) ::unlink(f.file.c_str());
+    }
+  } cleanup{extracted};
   auto info = deb::read_deb(deb.path, opts, [&](deb::DaemonStream& s) {
-    LayerEntry e;
-    e.path = agent.binary_to;
-    e.mode = 0755;  // whatever the package says, the agent must be executable by the service user
-    e.size = s.size;
-    e.stream = s.read;
-    out.blob = write_layer(tmp, {std::move(e)}, req.epoch);
-    written = true;
+    if (agent.also.empty()) {
+      LayerEntry e;
+      e.path = agent.binary_to;
+      e.mode = 0755;  // whatever the package says, the agent must be executable by the service user
+      e.size = s.size;
+      e.stream = s.read;
+      out.blob = write_layer(tmp, {std::move(e)}, req.epoch);
+      written = true;
+      return;
+    }
+    Extracted x{agent.binary_to, 0755, {}, 0};
+    for (const auto& f : agent.also)
+      if (f.from == s.path) x = {f.to, f.mode, {}, 0};
+    x.file = tmp;
+    x.file += "." + std::to_string(extracted.size());
+    extracted.push_back(x);
+    extracted.back().size = save_stream(s, x.file);
   });
+  if (!agent.also.empty()) {
+    std::vector<LayerEntry> entries;
+    std::vector<std::shared_ptr<FILE>> open;
+    for (const auto& x : extracted) {
+      std::shared_ptr<FILE> f(fopen(x.file.c_str(), "rbe"), [](FILE* p) { if (p) fclose(p); });
+      if (!f) fail_runtime("cannot read " + x.file.string());
+      open.push_back(f);
+      LayerEntry e;
+      e.path = x.to;
+      e.mode = x.mode;
+      e.size = x.size;
+      e.stream = [f](char* buf, size_t cap) { return fread(buf, 1, cap, f.get()); };
+      entries.push_back(std::move(e));
+    }
+    out.blob = write_layer(tmp, std::move(entries), req.epoch);
+    written = true;
+  }
   if (!written) fail_runtime("internal: no agent layer written for " + deb.path.string());
   // Kept only now that the whole package passed every check.
   if (!deb.sha256.empty()) cache.put(key, tmp, {out.blob, {{"daemon_version", info.version}}});

@@ -38,6 +38,11 @@ struct AgentLayerSpec {
   std::string binary_from;   // in data.tar, without "./": "usr/bin/xray"
   std::string binary_to;     // in the image: "/usr/bin/xray"
   std::string source_hint;   // when the .deb is not that package: "check xray.url (or XRAYBAKE_DAEMON_URL) ..."
+  struct File {
+    std::string from, to;
+    uint32_t mode = 0755;
+  };
+  std::vector<File> also;    // more files of the .deb in the layer (the CloudWatch agent's start program, ...)
 };
 
 struct ImageRequest {

@@ -67,7 +67,7 @@ class ImageBuilderTest : public ::testing::Test {
     r.base_name = "oci:base:" + base.tag;
     r.image_name = service + ":1.4.2";
     r.title = service;
-    r.agent = {"xray-daemon", "xray", "usr/bin/xray", "/usr/bin/xray", "check xray.url"};
+    r.agent = {"xray-daemon", "xray", "usr/bin/xray", "/usr/bin/xray", "check xray.url", {}};
     for (const auto& a : arches) {
       r.platforms.push_back("linux/" + a);
       r.debs.push_back(deb(a));

@@ -1,5 +1,6 @@
 #include "deb/deb_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 #include <sstream>
@@ -182,8 +183,9 @@ void hand_over_binary(archive* a, archive_entry* e, const Where& where, const st
     head.append(buf, static_cast<size_t>(n));
   }
   auto arch = elf_arch(head);
-  if (!arch) bad(where, name, "not an ELF executable");
-  if (*arch != options.arch)
+  const bool binary = name == options.binary_path;
+  if (binary && !arch) bad(where, name, "not an ELF executable");
+  if (binary && *arch != options.arch)
     fail_input(where.deb + ": /" + name + " is a binary for " + *arch + ", but the platform is linux/" + options.arch,
                "use the " + options.arch + " package: check the {arch} placeholder of xray.url and the sha256 pins");
 
@@ -191,6 +193,7 @@ void hand_over_binary(archive* a, archive_entry* e, const Where& where, const st
   uint64_t delivered = 0;
   size_t head_off = 0;
   DaemonStream stream;
+  stream.path = name;
   stream.size = declared;
   stream.mode = static_cast<uint32_t>(archive_entry_perm(e));
   stream.read = [&](char* out, size_t cap) -> size_t {
@@ -227,6 +230,7 @@ ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& option
   ControlInfo info;
   std::set<std::string> members;
   bool have_control = false, have_data = false, have_binary = false;
+  std::set<std::string> found_also;
   for (int index = 0;; ++index) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(ar.get(), &e);
@@ -263,10 +267,13 @@ ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& option
       MemberSource src{ar.get(), {}};
       ReadArchive tar = open_member_tar(src, where);
       walk_tar(tar.get(), where, options.limits, [&](const std::string& name, archive_entry* e, bool link) {
-        if (name != options.binary_path) return;
-        if (link) bad(where, name, "is a link, not the agent's binary itself");
+        const bool also = std::find(options.also.begin(), options.also.end(), name) != options.also.end();
+        if (name != options.binary_path && !also) return;
+        if (link) bad(where, name, also ? "is a link, not the agent's file itself" : "is a link, not the agent's binary itself");
+        if (archive_entry_filetype(e) != AE_IFREG) bad(where, name, "is not a regular file");
         hand_over_binary(tar.get(), e, where, name, options, sink);
-        have_binary = true;
+        if (also) found_also.insert(name);
+        else have_binary = true;
       });
       have_data = true;
     } else if (where.member.empty() || where.member[0] != '_') {
@@ -282,6 +289,12 @@ ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& option
     where.member = "data.tar";
     bad(where, "", "no /" + options.binary_path + " in the package" +
                               (options.package.empty() ? "" : " (is this the " + options.package + " .deb?)"));
+  }
+  for (const auto& name : options.also) {
+    if (found_also.count(name)) continue;
+    where.member = "data.tar";
+    bad(where, "", "no /" + name + " in the package" +
+                       (options.package.empty() ? "" : " (is this the " + options.package + " .deb?)"));
   }
   return info;
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xb::deb {
 
@@ -29,6 +30,7 @@ struct ControlInfo {
 
 // The daemon binary, handed to the caller while the package is read.
 struct DaemonStream {
+  std::string path;   // in data.tar, without "./": the binary or one of ReadOptions::also
   uint64_t size = 0;
   uint32_t mode = 0;  // permission bits from the package
   // Fills up to CAP bytes; 0 at the end. Throws xb::Error on a corrupt archive.
@@ -37,7 +39,8 @@ struct DaemonStream {
 
 struct ReadOptions {
   std::string arch;                            // "amd64": the binary's ELF machine must match
-  std::string binary_path{kDaemonPath};        // the one file taken from data.tar
+  std::string binary_path{kDaemonPath};        // the agent's binary taken from data.tar
+  std::vector<std::string> also;               // more regular files taken from data.tar (any content), each required
   std::string display_name;                    // the package in messages (its URL); empty: the path
   std::string package;                         // what control's Package: must say; empty: any
   std::string hint;                            // what to check when it is not that package (the keys naming its URL)
@@ -45,7 +48,8 @@ struct ReadOptions {
 };
 
 // Reads DEB, checks every member and entry, and calls SINK once with the
-// binary, which must be a regular ELF file for options.arch. Checking goes on
+// binary, which must be a regular ELF file for options.arch, and once with
+// each file of options.also (regular files, in the package's order). Checking goes on
 // after SINK returns: a later bad entry still throws, so the caller must keep
 // what SINK wrote provisional until this returns.
 ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& options,

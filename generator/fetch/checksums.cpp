@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "http/client.h"
+#include "fetch/small_file.h"
 #include "util/error.h"
 #include "util/strings.h"
 #include "util/redact.h"
@@ -59,22 +59,11 @@ std::string beside(const std::string& deb_url, const std::string& file) {
 std::string release_checksum(const std::string& deb_url, const std::string& checksums_file, const NetSettings& net) {
   const std::string url = beside(deb_url, checksums_file);
   const std::string shown = redact_url(url);
-  http::Client client(net);
-  http::Request get;
-  get.url = url;
-  get.follow_redirects = true;
-  get.allow_file = true;
-  get.max_body = kChecksumsLimit;
-  get.limit_what = "1 MiB, the most a checksums file may hold";
-  http::Response r;
-  try {
-    r = client.send(get);
-  } catch (const http::TransportError& e) {
-    fail_runtime("cannot download the release's checksums file " + shown + ": " + e.reason(),
-                 "check the network (or the mirror variable), or pin agent.sha256 for every platform");
-  }
+  SmallFile r = get_small_file(url, net, kChecksumsLimit, "1 MiB, the most a checksums file may hold",
+                               "the release's checksums file",
+                               "check the network (or the mirror variable), or pin agent.sha256 for every platform");
   // file:// answers carry no status (0).
-  if (r.status != 0 && (r.status < 200 || r.status > 299))
+  if (!r.ok())
     fail_runtime("GET " + shown + ": HTTP " + std::to_string(r.status) + " for the release's checksums file",
                  "the .deb's directory must hold " + checksums_file + " (as every release has), or pin agent.sha256");
   const std::string name = file_name(deb_url);

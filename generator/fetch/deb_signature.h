@@ -23,4 +23,11 @@ std::vector<ArMember> read_ar_members(const std::filesystem::path& path, const s
 // signature is missing, bad, or by another key.
 void verify_deb_signature(const std::filesystem::path& deb, const std::string& key_path, const std::string& url);
 
+// Checks SIGNATURE, the detached OpenPGP signature served at SIG_URL, over
+// the whole FILE (served at URL: the CloudWatch agent's .deb and URL.sig)
+// against KEY_PATH. xb::Error (bad_input) naming both URLs when it is not a
+// signature, bad, or by another key.
+void verify_detached_signature(const std::filesystem::path& file, const std::string& signature,
+                               const std::string& key_path, const std::string& url, const std::string& sig_url);
+
 }  // namespace xb

@@ -15,6 +15,7 @@
 #include "fetch/download.h"
 #include "fetch/lockfile.h"
 #include "fetch/progress.h"
+#include "fetch/small_file.h"
 #include "fetch/url.h"
 #include "http/net_settings.h"
 #include "util/error.h"
@@ -59,6 +60,13 @@ struct TempFile {
     else ::unlink(path.c_str());
   }
 };
+
+// URL's detached signature: ".sig" after the path, before any query.
+std::string signature_url(const std::string& url) {
+  auto q = url.find_first_of("?#");
+  if (q == std::string::npos) return url + ".sig";
+  return url.substr(0, q) + ".sig" + url.substr(q);
+}
 
 std::string read_head(const fs::path& file, size_t n) {
   std::string out(n, '\0');
@@ -140,7 +148,7 @@ class Fetcher {
       }
     }
     if (hit) {
-      if (!signing_key_.empty()) verify_deb_signature(*hit, signing_key_, shown);
+      if (!signing_key_.empty()) verify(*hit, url, shown, true);
       deb.path = *hit;
       deb.size = fs::file_size(*hit);
       deb.version = known_version.empty() || unpinned_hit ? check_package(*hit, arch, expected_, pkg_, shown).version
@@ -177,7 +185,7 @@ class Fetcher {
                      "), got " + got.sha256,
                  kPinMismatchHint);
     }
-    if (!signing_key_.empty()) verify_deb_signature(temp.path, signing_key_, shown);
+    if (!signing_key_.empty()) verify(temp.path, url, shown, false);
     deb.version = check_package(temp.path, arch, expected_, pkg_, shown).version;
     deb.sha256 = got.sha256;
     deb.size = got.size;
@@ -193,6 +201,28 @@ class Fetcher {
   const NetSettings& net() const { return net_; }
 
  private:
+  // FILE (from URL) against the signing key: its _gpgorigin, or the detached URL.sig.
+  void verify(const fs::path& file, const std::string& url, const std::string& shown, bool cached) {
+    if (!pkg_.detached_signature) return verify_deb_signature(file, signing_key_, shown);
+    if (cached && options_.offline) {
+      log::info(shown + ": --offline: the detached signature was checked when these bytes were fetched and pinned");
+      return;
+    }
+    const std::string sig_url = signature_url(url);
+    const std::string sig_shown = redact_url(sig_url);
+    const std::string hint = pkg_.section + ".signing_key is set, so " + shown + " needs its detached signature " +
+                             sig_shown + "; check " + pkg_.section + ".url" +
+                             (pkg_.mirror_env.empty() ? "" : " (or " + pkg_.mirror_env + ")") +
+                             ": the mirror must serve the .sig beside the .deb; nothing was pinned or cached";
+    SmallFile sig = get_small_file(sig_url, net_, kSignatureLimit, "64 KiB, the most a detached signature may hold",
+                                   "the detached signature", hint);
+    if (!sig.ok())
+      fail_input(sig_shown + ": HTTP " + std::to_string(sig.status) + ": no detached signature for " + shown, hint);
+    verify_detached_signature(file, sig.body, signing_key_, shown, sig_shown);
+  }
+
+  static constexpr uint64_t kSignatureLimit = 64 << 10;
+
   const agents::Package& pkg_;
   const ExpectedPackage expected_;
   const FetchOptions& options_;

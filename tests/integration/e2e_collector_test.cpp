@@ -66,6 +66,32 @@ std::string adot_collector_yaml() {
 
 constexpr const char* kCollector = "/opt/aws/aws-otel-collector/bin/aws-otel-collector";
 
+// The CloudWatch agent (the stand-in's three programs, packaged as AWS's .deb
+// with a detached .sig), with its defaults: xray on 127.0.0.1:2000 with the
+// TCP proxy, otlp on 4317/4318. Its flush_grace is below the 30.2 s validate
+// asks for (the real exporter's request timeout): a warning, not an error.
+std::string cloudwatch_agent_yaml() {
+  std::string agent = adot_collector_yaml();
+  agent.replace(agent.find("kind: adot-collector"), 20, "kind: cloudwatch-agent");
+  agent.replace(agent.find("version: 0.49.0"), 15, "version: 1.300071.0");
+  return agent;
+}
+
+// The agent as start-amazon-cloudwatch-agent execs it (argv[0]).
+constexpr const char* kCwAgent = "amazon-cloudwatch-agent";
+
+// Every start of the CloudWatch agent: the start program's pid (cw_start),
+// and the agent's after the exec ("start"): the same, in order.
+void expect_pid_kept_by_exec(const fs::path& sink_file, size_t starts) {
+  std::vector<int64_t> cw, agent;
+  for (auto& e : read_jsonl(sink_file)) {
+    if (e.value("event", "") == "cw_start") cw.push_back(e.at("pid").get<int64_t>());
+    if (e.value("event", "") == "start") agent.push_back(e.at("pid").get<int64_t>());
+  }
+  EXPECT_EQ(cw.size(), starts);
+  EXPECT_EQ(cw, agent) << "start-amazon-cloudwatch-agent must exec the agent in its own pid";
+}
+
 // What one run of a container gave.
 struct Stopped {
   std::optional<int> status;   // the container's (runc run's) exit status
@@ -129,6 +155,7 @@ class E2eNodeClients : public ::testing::Test {
                  {"XRAYBAKE_DAEMON_URL=" + server->url("/aws-xray-daemon-linux-{arch}-{version}.deb"),
                   "XRAYBAKE_ADOT_URL=" + server->url("/aws-otel-collector-{arch}-{version}.deb"),
                   "XRAYBAKE_OTELCOL_URL=" + server->url("/otelcol/v{version}/otelcol-contrib_{version}_linux_{arch}.deb"),
+                  "XRAYBAKE_CWAGENT_URL=" + server->url("/cwagent/ubuntu/{arch}/{version}/amazon-cloudwatch-agent.deb"),
                   "SOURCE_DATE_EPOCH=1700000000"});
     if (r.status != 0) {
       *why = "xraybake build failed:\n" + r.output;
@@ -274,14 +301,42 @@ TEST_F(E2eNodeClients, OtelSdkAppOnOtelcolContribLosesNoSpan) {
   EXPECT_EQ(sink.starts[0]["argv"][0], "/usr/bin/otelcol-contrib");
 }
 
-// SIGKILL to the collector, ten times: the supervisor starts it again every
-// time (backoff capped at 1 s), the app keeps its pid and keeps sending, and
-// the last collector has what was sent after it came back.
-TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
+// The aws-xray-sdk-core app on the CloudWatch agent: X-Ray UDP into
+// traces_collected.xray, nothing lost, the agent in the start program's pid.
+TEST_F(E2eNodeClients, XraySdkAppOnTheCloudwatchAgentLosesNoSegment) {
   std::string why;
-  fs::path layout = build("adot-kill", service_yaml("e2e-adot-kill", "xray-app.js") + adot_collector_yaml(), &why);
+  fs::path layout = build("cw-xray", service_yaml("e2e-cw-xray", "xray-app.js") + cloudwatch_agent_yaml(), &why);
   ASSERT_FALSE(layout.empty()) << why;
-  Container c(layout, "1.0.0", work->path, "adot-kill");
+  Container c(layout, "1.0.0", work->path, "cw-xray");
+  auto s = run_then_stop(c, "xray-app", 2s);
+  const fs::path sink_file = c.rootfs() / "tmp/adot-standin-sink.jsonl";
+  auto sink = read_collector_sink(sink_file);
+  expect_collector_stop(s, sink, sink.segments, c.log_text());
+  EXPECT_TRUE(sink.spans.empty());
+  expect_pid_kept_by_exec(sink_file, 1);
+  ASSERT_FALSE(sink.starts.empty());
+  EXPECT_EQ(sink.starts[0]["argv"][0], kCwAgent);
+  EXPECT_EQ(sink.starts[0]["config"], "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.yaml");
+}
+
+// The OpenTelemetry JS SDK app (OTLP/HTTP protobuf) on the CloudWatch agent, nothing lost.
+TEST_F(E2eNodeClients, OtelSdkAppOnTheCloudwatchAgentLosesNoSpan) {
+  std::string why;
+  fs::path layout = build("cw-otel", service_yaml("e2e-cw-otel", "otel-app.js") + cloudwatch_agent_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "cw-otel");
+  auto s = run_then_stop(c, "otel-app", 2s);
+  const fs::path sink_file = c.rootfs() / "tmp/adot-standin-sink.jsonl";
+  auto sink = read_collector_sink(sink_file);
+  expect_collector_stop(s, sink, sink.spans, c.log_text());
+  EXPECT_TRUE(sink.segments.empty());
+  expect_pid_kept_by_exec(sink_file, 1);
+}
+
+// SIGKILL to the agent (AGENT_ARGV0), ten times: the supervisor starts it again every
+// time (backoff capped at 1 s), the app keeps its pid and keeps sending, and
+// the last agent has what was sent after it came back.
+void survive_ten_sigkills(Container& c, const std::string& agent_argv0) {
   const fs::path sink_file = c.rootfs() / "tmp/adot-standin-sink.jsonl";
   c.start();
   ASSERT_TRUE(eventually([&] { return c.log_text().find("xray-app: pid") != std::string::npos; }, 60s))
@@ -290,19 +345,19 @@ TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
   ASSERT_TRUE(app) << c.log_text();
 
   for (int i = 0; i < 10; i++) {
-    auto collector = c.find_process(kCollector);
-    ASSERT_TRUE(collector) << "kill " << i << ": no collector\n" << c.log_text();
+    auto collector = c.find_process(agent_argv0);
+    ASSERT_TRUE(collector) << "kill " << i << ": no agent\n" << c.log_text();
     size_t bound_before = read_collector_sink(sink_file).bounds.size();
     ASSERT_EQ(::kill(*collector, SIGKILL), 0);
     ASSERT_TRUE(eventually(
         [&] {
-          auto now = c.find_process(kCollector);
+          auto now = c.find_process(agent_argv0);
           return now && *now != *collector && read_collector_sink(sink_file).bounds.size() > bound_before;
         },
         30s))
-        << "the collector did not come back after kill " << i << "\n"
+        << "the agent did not come back after kill " << i << "\n"
         << c.log_text();
-    ASSERT_TRUE(c.running()) << "a collector failure took the container down\n" << c.log_text();
+    ASSERT_TRUE(c.running()) << "an agent failure took the container down\n" << c.log_text();
     EXPECT_EQ(c.find_process("/usr/bin/node"), app) << "the app must keep running, untouched";
   }
   const int64_t back_at = read_collector_sink(sink_file).bounds.back()["time_ms"];
@@ -317,7 +372,7 @@ TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
 
   auto sink = read_collector_sink(sink_file);
   EXPECT_EQ(sink.starts.size(), 11u) << c.log_text();
-  ASSERT_EQ(sink.flushes.size(), 1u) << "only the last collector got SIGTERM";
+  ASSERT_EQ(sink.flushes.size(), 1u) << "only the last agent got SIGTERM";
   // What was sent well after the last restart (at 200/s, from 100 ms after it bound) reached it.
   const int64_t start_ms = result["start_ms"];
   const size_t first = static_cast<size_t>(std::max<int64_t>(0, (back_at + 100 - start_ms) * 200 / 1000));
@@ -327,6 +382,26 @@ TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
   for (size_t k = first; k < ids.size(); k++) lost += !sink.segments.count(ids[k].get<std::string>());
   EXPECT_EQ(lost, 0u) << lost << " of the " << ids.size() - first << " segments sent after the last restart lost\n"
                       << c.log_text();
+}
+
+TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
+  std::string why;
+  fs::path layout = build("adot-kill", service_yaml("e2e-adot-kill", "xray-app.js") + adot_collector_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "adot-kill");
+  survive_ten_sigkills(c, kCollector);
+}
+
+// SIGKILL to the CloudWatch agent, ten times: the supervisor runs the start
+// program again every time, which execs the agent in that pid; the app is
+// untouched and what it sent after the last restart arrives.
+TEST_F(E2eNodeClients, CloudwatchAgentKilledTenTimesComesBackInTheStartProgramsPid) {
+  std::string why;
+  fs::path layout = build("cw-kill", service_yaml("e2e-cw-kill", "xray-app.js") + cloudwatch_agent_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "cw-kill");
+  survive_ten_sigkills(c, kCwAgent);
+  expect_pid_kept_by_exec(c.rootfs() / "tmp/adot-standin-sink.jsonl", 11);
 }
 
 }  // namespace
