@@ -119,6 +119,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
     AppLayerInput app;
     app.skip = app_skip;
     app.reserved = {req.agent.binary_to, std::string(kInitPath)};
+    for (const auto& f : req.agent.also) app.reserved.push_back(f.to);
     for (const auto& e : req.service_files)  // an ordinary root directory (/etc, /usr) may be shared
       if (e.type != LayerEntry::Type::directory || e.uid != 0 || e.gid != 0 || e.mode != 0755)
         app.reserved.push_back(e.path.starts_with("/") ? e.path : "/" + e.path);

@@ -74,8 +74,14 @@ void check_ecs(const std::string& text, const xb::Descriptor& d) {
 }
 
 // The agent's config: the daemon's cfg.yaml is Version 2; a collector's YAML
-// has its service section. Either way one mapping, nothing a value added.
+// has its service section; the CloudWatch agent's JSON a traces key.
+// Either way one mapping, nothing a value added.
 void check_agent_config(const xb::agents::ConfigFile& file, const xb::agents::Agent& agent) {
+  if (agent.kind() == "cloudwatch-agent") {
+    auto j = nlohmann::json::parse(file.content);  // agent.config may replace traces: the schema check is build's
+    require(j.is_object() && j.contains("traces"));
+    return;
+  }
   YAML::Node cfg = YAML::Load(file.content);
   require(cfg.IsMap());
   if (agent.kind() == "xray-daemon")
