@@ -22,6 +22,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   docker.io  # a real Docker engine for tests/integration/e2e_docker_test.cpp (Debian's 20.10: /usr/bin/docker)
   nodejs  # node for the npm test clients (tests/fixtures/clients); npm: see setup()
+  zsh  # the zsh completion is tested by zsh itself (tests/integration/cli_completion_test.cpp)
   python3-jsonschema python3-yaml  # a real JSON Schema validator for `xraybake schema` (tests/integration/cli_init_test.cpp)
 )
 

@@ -15,5 +15,6 @@ void add_build(CLI::App& app, GlobalOptions& global);
 void add_migrate(CLI::App& app, GlobalOptions& global);
 void add_cache(CLI::App& app, GlobalOptions& global);
 void add_schema(CLI::App& app, GlobalOptions& global);
+void add_completion(CLI::App& app, GlobalOptions& global);
 
 }  // namespace xb::cli
