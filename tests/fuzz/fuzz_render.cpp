@@ -67,7 +67,7 @@ void check_init_conf(const std::string& conf) {
 void check_ecs(const std::string& text, const xb::Descriptor& d) {
   auto j = nlohmann::json::parse(text);  // throws on bad JSON: not xb::Error, so a finding
   static const std::set<std::string> kFields{"name", "image", "essential", "stopTimeout", "user", "workingDirectory",
-                                             "portMappings", "environment", "dockerLabels"};
+                                             "portMappings", "environment", "dockerLabels", "memoryReservation"};
   for (const auto& [k, _] : j.items()) require(kFields.count(k) == 1);
   require(j["environment"].size() == xb::image_env(d).size());
   require(j["dockerLabels"].size() == d.service.labels.size());
