@@ -33,6 +33,8 @@ std::string not_implemented(const std::string& kind) {
 
 // The kind's checks and its notice, at the agent's own position.
 void check_agent(Problems& p, Descriptor& desc) {
+  // agent: that is not a mapping was reported where it is read; nothing here can look inside it.
+  if (desc.agent && !desc.agent->node.IsMap()) return;
   const std::string kind = agent_kind(desc);
   const Agent* agent = find_agent(kind);
   const YAML::Node none;
