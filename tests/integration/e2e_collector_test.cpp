@@ -285,20 +285,38 @@ TEST_F(E2eNodeClients, OtelSdkAppOnTheCollectorLosesNoSpan) {
 
 // The same app on otelcol-contrib (the release's .deb, pinned by its checksums
 // file): the same config, probes and ordered stop, nothing lost.
-TEST_F(E2eNodeClients, OtelSdkAppOnOtelcolContribLosesNoSpan) {
-  std::string why;
+// The ADOT agent: section made otelcol-contrib's.
+std::string otelcol_contrib_yaml() {
   std::string agent = adot_collector_yaml();
   agent.replace(agent.find("kind: adot-collector"), 20, "kind: otelcol-contrib");
   agent.replace(agent.find("version: 0.49.0"), 15, "version: 0.131.0");
   agent.erase(agent.find("  signing_key:"));  // the release signs with cosign, not GPG
-  fs::path layout = build("contrib-otel", service_yaml("e2e-contrib-otel", "otel-app.js") + agent, &why);
+  return agent;
+}
+constexpr const char* kContrib = "/usr/bin/otelcol-contrib";
+
+TEST_F(E2eNodeClients, OtelSdkAppOnOtelcolContribLosesNoSpan) {
+  std::string why;
+  fs::path layout = build("contrib-otel", service_yaml("e2e-contrib-otel", "otel-app.js") + otelcol_contrib_yaml(), &why);
   ASSERT_FALSE(layout.empty()) << why;
   Container c(layout, "1.0.0", work->path, "contrib-otel");
   auto s = run_then_stop(c, "otel-app", 2s);
   auto sink = read_collector_sink(c.rootfs() / "tmp/adot-standin-sink.jsonl");
   expect_collector_stop(s, sink, sink.spans, c.log_text(), /*run_in_container=*/false);
   ASSERT_FALSE(sink.starts.empty());
-  EXPECT_EQ(sink.starts[0]["argv"][0], "/usr/bin/otelcol-contrib");
+  EXPECT_EQ(sink.starts[0]["argv"][0], kContrib);
+}
+
+// The aws-xray-sdk-core app on otelcol-contrib: X-Ray UDP into its awsxray receiver, nothing lost.
+TEST_F(E2eNodeClients, XraySdkAppOnOtelcolContribLosesNoSegment) {
+  std::string why;
+  fs::path layout = build("contrib-xray", service_yaml("e2e-contrib-xray", "xray-app.js") + otelcol_contrib_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "contrib-xray");
+  auto s = run_then_stop(c, "xray-app", 2s);
+  auto sink = read_collector_sink(c.rootfs() / "tmp/adot-standin-sink.jsonl");
+  expect_collector_stop(s, sink, sink.segments, c.log_text(), /*run_in_container=*/false);
+  EXPECT_TRUE(sink.spans.empty());
 }
 
 // The aws-xray-sdk-core app on the CloudWatch agent: X-Ray UDP into
@@ -390,6 +408,14 @@ TEST_F(E2eNodeClients, CollectorKilledTenTimesComesBackAndTheAppIsUntouched) {
   ASSERT_FALSE(layout.empty()) << why;
   Container c(layout, "1.0.0", work->path, "adot-kill");
   survive_ten_sigkills(c, kCollector);
+}
+
+TEST_F(E2eNodeClients, OtelcolContribKilledTenTimesComesBackAndTheAppIsUntouched) {
+  std::string why;
+  fs::path layout = build("contrib-kill", service_yaml("e2e-contrib-kill", "xray-app.js") + otelcol_contrib_yaml(), &why);
+  ASSERT_FALSE(layout.empty()) << why;
+  Container c(layout, "1.0.0", work->path, "contrib-kill");
+  survive_ten_sigkills(c, kContrib);
 }
 
 // SIGKILL to the CloudWatch agent, ten times: the supervisor runs the start
