@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark (./dev.sh bench): the supervisor's (bench/supervisor/: against
-# tini and dumb-init, then waiting for an agent), then the build's (bench/build/:
+# tini and dumb-init, then waiting for an agent, then the ordered stop per agent kind), then the build's (bench/build/:
 # against a standard-tools pipeline, then the ADOT collector image against the
 # X-Ray daemon image). BUILD_DIR is the CMake build tree.
 #
@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build_dir=$(cd "${1:-build}" && pwd)
 status=0
-for b in supervisor/run.sh supervisor/readiness.sh build/run.sh build/agents.sh; do
+for b in supervisor/run.sh supervisor/readiness.sh supervisor/stop.sh build/run.sh build/agents.sh; do
   "$here/$b" "$build_dir" || status=$?
 done
 exit "$status"
