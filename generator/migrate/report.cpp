@@ -8,10 +8,13 @@ namespace xb::migrate {
 
 namespace {
 
-AgentFigures figures_of(const std::string& text, const std::string& file) {
+// TEXT read once as a descriptor: its agent's figures, and SERVICE (when
+// given) set to service.name.
+AgentFigures figures_of(const std::string& text, const std::string& file, std::string* service = nullptr) {
   AgentFigures f;
   try {
     Descriptor desc = agents::parse_descriptor(text, file);
+    if (service) *service = desc.service.name;
     const agents::Agent& agent = agents::agent_for(desc);
     f.kind = std::string(agent.kind());
     f.version = agent_basics(desc).version;
@@ -94,19 +97,14 @@ ServiceReport report_for(const std::string& file, const FileMigration& m) {
   r.file = file;
   r.outcome = m.outcome;
   r.changed = m.changed();
-  r.before = figures_of(m.before, file);
+  r.before = figures_of(m.before, file, &r.service);
   r.after = m.changed() ? figures_of(m.after, file) : r.before;
-  try {
-    r.service = agents::parse_descriptor(m.before, file).service.name;
-  } catch (const Error&) {
-  }
   r.notes = m.notes;
   if (r.changed && r.before.kind != r.after.kind) r.losses = otel_path_losses();
   return r;
 }
 
-std::string report_markdown(const std::vector<ServiceReport>& services, const Options& options) {
-  const Options o = resolve_options(options);
+std::string report_markdown(const std::vector<ServiceReport>& services, const Options& o) {
   size_t migrated = 0, already = 0;
   for (const auto& s : services) {
     migrated += s.changed;
@@ -165,8 +163,7 @@ std::string report_markdown(const std::vector<ServiceReport>& services, const Op
   return out;
 }
 
-nlohmann::ordered_json report_json(const std::vector<ServiceReport>& services, const Options& options) {
-  const Options o = resolve_options(options);
+nlohmann::ordered_json report_json(const std::vector<ServiceReport>& services, const Options& o) {
   nlohmann::ordered_json j;
   j["to"] = o.to;
   j["version"] = o.version;

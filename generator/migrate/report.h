@@ -38,6 +38,7 @@ struct ServiceReport {
 // FILE's migration M read back as descriptors on both sides.
 ServiceReport report_for(const std::string& file, const FileMigration& m);
 
+// OPTIONS as resolve_options returned them (the version filled in).
 std::string report_markdown(const std::vector<ServiceReport>& services, const Options& options);
 nlohmann::ordered_json report_json(const std::vector<ServiceReport>& services, const Options& options);
 
