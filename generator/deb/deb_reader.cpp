@@ -164,6 +164,7 @@ ControlInfo parse_control(const std::string& text) {
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
     value.erase(value.find_last_not_of(" \t\r") + 1);
+    info.fields[key] = value;
     if (key == "Package") info.package = value;
     else if (key == "Version") info.version = value;
     else if (key == "Architecture") info.architecture = value;
@@ -214,45 +215,88 @@ void hand_over_binary(archive* a, archive_entry* e, const Where& where, const st
   sink(stream);
 }
 
-}  // namespace
+// The current member, control.tar.*: its control file and copyright file (if any).
+ControlInfo read_control_member(archive* ar, const Where& where, const Limits& limits) {
+  MemberSource src{ar, {}};
+  ReadArchive tar = open_member_tar(src, where);
+  ControlInfo info;
+  std::string copyright;
+  walk_tar(tar.get(), where, limits, [&](const std::string& name, archive_entry*, bool link) {
+    if (link) return;
+    if (name == "control") info = parse_control(read_small(tar.get(), where, name, kMaxControlSize));
+    else if (name == "copyright") copyright = read_small(tar.get(), where, name, kMaxControlSize);
+  });
+  info.copyright = std::move(copyright);
+  return info;
+}
 
-ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& options,
-                     const std::function<void(DaemonStream&)>& sink) {
-  Where where{options.display_name.empty() ? deb.string() : options.display_name, "",
-              options.hint.empty() ? kCheckSource : options.hint};
+// Opens DEB as an ar archive (bad input when it is not one).
+ReadArchive open_deb(const std::filesystem::path& deb, const Where& where) {
   ReadArchive ar(archive_read_new());
   archive_read_support_format_ar(ar.get());
   std::error_code ec;
   if (!std::filesystem::is_regular_file(deb, ec)) fail_runtime("cannot read " + deb.string() + ": not a file");
   if (archive_read_open_filename(ar.get(), deb.c_str(), kChunk) != ARCHIVE_OK)
     bad(where, "", "not a Debian package (ar archive): " + archive_message(ar.get()));
+  return ar;
+}
+
+// The first member: debian-binary, format 2.x.
+void check_debian_binary(archive* ar, const Where& where) {
+  if (where.member != "debian-binary") bad(where, "", "the first member must be debian-binary");
+  std::string v = read_small(ar, where, "", 64);
+  if (v.rfind("2.", 0) != 0) bad(where, "", "unsupported package format version '" + v + "'");
+}
+
+// The next member of the ar archive into WHERE.member; false at the end.
+bool next_member(archive* ar, Where& where, int index) {
+  archive_entry* e = nullptr;
+  int r = archive_read_next_header(ar, &e);
+  if (r == ARCHIVE_EOF) return false;
+  if (r < ARCHIVE_WARN)
+    bad(where, "", (index == 0 ? "not a Debian package (ar archive): " : "truncated or corrupt package: ") +
+                       archive_message(ar));
+  const char* mname = archive_entry_pathname(e);
+  where.member = mname ? mname : "";
+  return true;
+}
+
+}  // namespace
+
+ControlInfo read_control(const std::filesystem::path& deb, const std::string& display_name) {
+  Where where{display_name.empty() ? deb.string() : display_name, "", kCheckSource};
+  ReadArchive ar = open_deb(deb, where);
+  for (int index = 0;; ++index) {
+    if (!next_member(ar.get(), where, index)) break;
+    if (index == 0) {
+      check_debian_binary(ar.get(), where);
+      continue;
+    }
+    if (where.member.rfind("control.tar", 0) == 0) return read_control_member(ar.get(), where, {});
+  }
+  where.member.clear();
+  bad(where, "", "no control.tar member");
+}
+
+ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& options,
+                     const std::function<void(DaemonStream&)>& sink) {
+  Where where{options.display_name.empty() ? deb.string() : options.display_name, "",
+              options.hint.empty() ? kCheckSource : options.hint};
+  ReadArchive ar = open_deb(deb, where);
 
   ControlInfo info;
   std::set<std::string> members;
   bool have_control = false, have_data = false, have_binary = false;
   std::set<std::string> found_also;
   for (int index = 0;; ++index) {
-    archive_entry* e = nullptr;
-    int r = archive_read_next_header(ar.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN)
-      bad(where, "", (index == 0 ? "not a Debian package (ar archive): " : "truncated or corrupt package: ") +
-                         archive_message(ar.get()));
-    const char* mname = archive_entry_pathname(e);
-    where.member = mname ? mname : "";
+    if (!next_member(ar.get(), where, index)) break;
     if (!members.insert(where.member).second) bad(where, "", "duplicate member");
     if (index == 0) {
-      if (where.member != "debian-binary") bad(where, "", "the first member must be debian-binary");
-      std::string v = read_small(ar.get(), where, "", 64);
-      if (v.rfind("2.", 0) != 0) bad(where, "", "unsupported package format version '" + v + "'");
+      check_debian_binary(ar.get(), where);
       continue;
     }
     if (where.member.rfind("control.tar", 0) == 0) {
-      MemberSource src{ar.get(), {}};
-      ReadArchive tar = open_member_tar(src, where);
-      walk_tar(tar.get(), where, options.limits, [&](const std::string& name, archive_entry*, bool link) {
-        if (name == "control" && !link) info = parse_control(read_small(tar.get(), where, name, kMaxControlSize));
-      });
+      info = read_control_member(ar.get(), where, options.limits);
       have_control = true;
       if (!info.architecture.empty() && info.architecture != "all" && info.architecture != options.arch)
         fail_input(where.deb + " is a package for " + info.architecture + " (control: Architecture: " +

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@ struct ControlInfo {
   std::string package;
   std::string version;
   std::string architecture;
+  std::map<std::string, std::string> fields;  // every field of `control` (Maintainer, Homepage, ...), first line only
+  std::string copyright;                       // control.tar's `copyright` file, as AWS packs it; empty: none
 };
 
 // The daemon binary, handed to the caller while the package is read.
@@ -54,5 +57,10 @@ struct ReadOptions {
 // what SINK wrote provisional until this returns.
 ControlInfo read_deb(const std::filesystem::path& deb, const ReadOptions& options,
                      const std::function<void(DaemonStream&)>& sink);
+
+// What DEB's control.tar says, without reading data.tar (the SBOM's facts:
+// name, version, Maintainer, the copyright file). DISPLAY_NAME names it in
+// messages. Throws xb::Error(bad_input) like read_deb for a broken package.
+ControlInfo read_control(const std::filesystem::path& deb, const std::string& display_name = {});
 
 }  // namespace xb::deb
