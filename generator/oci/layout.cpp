@@ -47,7 +47,12 @@ nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::jso
     if (name == want) return m;
     if (!name.empty()) have += (have.empty() ? "" : ", ") + name;
   }
-  if (tag.empty() && manifests.size() == 1) return manifests[0];
+  // Artifacts (an artifactType, no tag: artifact_writer.h) are about an image, not one.
+  const nlohmann::json* only = nullptr;
+  size_t images = 0;
+  for (const auto& m : manifests)
+    if (!m.contains("artifactType")) ++images, only = &m;
+  if (tag.empty() && images == 1) return *only;
   bad_layout(noun, dir, "no image tagged '" + want + "'" + (have.empty() ? " (it has no tags)" : " (it has: " + have + ")"));
 }
 

@@ -1,0 +1,55 @@
+#include "oci/artifact_writer.h"
+
+#include "oci/digest.h"
+#include "oci/layout.h"
+#include "oci/media_types.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace xb::oci {
+
+nlohmann::json empty_descriptor() {
+  return {{"mediaType", kEmptyMediaType}, {"digest", digest_of(kEmptyJson)}, {"size", kEmptyJson.size()}};
+}
+
+nlohmann::json put_artifact(LayoutWriter& layout, const Artifact& a) {
+  if (a.artifact_type.empty()) fail_runtime("internal: an artifact without an artifactType");
+  for (const char* key : {"mediaType", "digest", "size"})
+    if (!a.subject.contains(key)) fail_runtime(std::string("internal: an artifact's subject without ") + key);
+  const std::string empty_digest = digest_of(kEmptyJson);
+  if (!std::filesystem::exists(blob_path(layout.dir(), empty_digest)))
+    write_file(blob_path(layout.dir(), empty_digest), std::string(kEmptyJson));
+  const std::string doc_digest = digest_of(a.content);
+  if (!std::filesystem::exists(blob_path(layout.dir(), doc_digest))) write_file(blob_path(layout.dir(), doc_digest), a.content);
+  nlohmann::json layer = {{"mediaType", a.media_type.empty() ? a.artifact_type : a.media_type},
+                          {"digest", doc_digest},
+                          {"size", a.content.size()}};
+  if (!a.title.empty()) layer["annotations"] = {{kTitleAnnotation, a.title}};
+  nlohmann::json subject = {{"mediaType", a.subject["mediaType"]}, {"digest", a.subject["digest"]}, {"size", a.subject["size"]}};
+  nlohmann::json manifest = {{"schemaVersion", 2},
+                             {"mediaType", kManifest},
+                             {"artifactType", a.artifact_type},
+                             {"config", empty_descriptor()},
+                             {"layers", nlohmann::json::array({layer})},
+                             {"subject", subject}};
+  if (!a.annotations.empty()) manifest["annotations"] = a.annotations;
+  nlohmann::json entry = layout.put_json(manifest, std::string(kManifest)).descriptor();
+  entry["artifactType"] = a.artifact_type;
+  return entry;
+}
+
+void add_index_entries(const std::filesystem::path& dir, const std::vector<nlohmann::json>& entries) {
+  nlohmann::json index = read_index(dir);
+  for (const auto& e : entries) {
+    bool there = false;
+    for (const auto& m : index["manifests"]) there = there || m.value("digest", "") == e.value("digest", "");
+    if (!there) index["manifests"].push_back(e);
+  }
+  write_file_atomic(dir / "index.json", index.dump());
+}
+
+bool is_artifact_entry(const nlohmann::json& entry) {
+  return entry.is_object() && entry.contains("artifactType");
+}
+
+}  // namespace xb::oci
