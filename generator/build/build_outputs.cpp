@@ -9,6 +9,7 @@
 #include "descriptor/problems.h"
 #include "oci/base_image.h"
 #include "render/service_files.h"
+#include "supply/supply_chain.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -92,6 +93,43 @@ static std::vector<LayerEntry> service_entries(const Descriptor& desc, const Ren
   return out;
 }
 
+// What the SBOM and the provenance are made from (supply/ knows nothing of build/).
+static supply::SupplyInput supply_input(const Descriptor& desc, const ImageRequest& req, const ImageResult& res) {
+  supply::SupplyInput in;
+  in.out_dir = req.out_dir;
+  in.image_name = req.image_name;
+  in.base_name = req.base_name;
+  in.descriptor_path = desc.path;
+  in.agent_kind = req.agent.kind;
+  in.created = res.created;
+  in.source_date_epoch = req.epoch;
+  in.index_digest = res.index.digest;
+  for (const PlatformResult& p : res.platforms) {
+    supply::SupplyPlatform sp;
+    sp.platform = p.platform;
+    sp.manifest = p.manifest.descriptor();
+    sp.base_digest = p.base_manifest_digest;
+    const std::string arch = p.deb.arch;
+    for (const auto& file : p.added) {
+      using Role = supply::SbomLayer::Role;
+      Role role = file == agent_layer_file(req.agent, arch) ? Role::agent
+                  : file == init_layer_file(arch)          ? Role::supervisor
+                  : file == kAppLayerFile                  ? Role::app
+                                                           : Role::service;
+      std::string digest;
+      for (const auto& l : res.layers)
+        if (l.file == file) digest = l.blob.digest;
+      sp.layers.push_back({role, file, digest});
+    }
+    sp.deb = p.deb.path;
+    sp.deb_url = p.deb.url;
+    sp.deb_sha256 = p.deb.sha256;
+    sp.deb_size = p.deb.size;
+    in.platforms.push_back(std::move(sp));
+  }
+  return in;
+}
+
 BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
                                  const RenderOptions& options, const std::filesystem::path& cache_dir,
@@ -139,6 +177,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   BuildOutputs out;
   out.image = build_image(req);
   out.report = build_report(req, out.image);
+  out.report.update(write_supply_chain(supply_input(desc, req, out.image)));
   write_file(out_dir / "build.json", out.report.dump(2) + "\n");
   return out;
 }

@@ -213,6 +213,7 @@ ImageResult build_image(const ImageRequest& req) {
     PlatformResult pr;
     pr.platform = req.platforms[i];
     pr.deb = deb;
+    pr.base_manifest_digest = bp.manifest_digest;
     LayerResult daemon = agent_layer(req, deb, pr.daemon_version);
     LayerResult init = init_layer(req, arch);
     res.layers.push_back(daemon);

@@ -76,6 +76,7 @@ struct PlatformResult {
   std::vector<std::string> added;      // the files of the added layers, in order
   std::string daemon_version;          // from the .deb's control file
   DebInput deb;
+  std::string base_manifest_digest;    // the base's manifest for this platform
 };
 
 struct ImageResult {

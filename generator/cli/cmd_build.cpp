@@ -138,7 +138,7 @@ void add_build(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand(
       "build", "Build everything for a descriptor into OUT: fetch the daemon .deb, then Dockerfile, "
                "docker-entrypoint.sh, cfg.yaml, ecs-task-definition.json, layers/*.tar.gz, the OCI image "
-               "layout oci/ and build.json");
+               "layout oci/, build.json, an SBOM per platform (sbom/<arch>.spdx.json) and provenance.json (docs/supply-chain.md)");
   cmd->footer(
       "OUT is replaced as a whole, only once every output is written, and only when it is new, empty\n"
       "or an earlier xraybake output (it holds build.json or .xraybake-output); never the current\n"

@@ -81,7 +81,10 @@ void check_outputs(const fs::path& out, const std::vector<std::string>& arches) 
   fs::path oci = out / "oci";
   auto report = read_json(out / "build.json");
   auto index_json = read_json(oci / "index.json");
-  ASSERT_EQ(index_json["manifests"].size(), 1u);
+  // The image, then per platform its SBOM and provenance artifacts (supply_chain_test.cpp).
+  ASSERT_EQ(index_json["manifests"].size(), 1u + 2 * arches.size());
+  for (size_t i = 1; i < index_json["manifests"].size(); ++i)
+    EXPECT_TRUE(index_json["manifests"][i].contains("artifactType")) << index_json.dump(2);
   const auto& top = index_json["manifests"][0];
   EXPECT_EQ(top["annotations"]["org.opencontainers.image.ref.name"], "1.4.2");
   EXPECT_EQ(top["annotations"]["io.containerd.image.name"], "orders-api:1.4.2");
@@ -298,7 +301,7 @@ TEST_F(OciBuild, TextSummarySaysWhereTheImageIsAndItsDigest) {
   EXPECT_THAT(r.err, HasSubstr("built orders-api (linux/amd64, linux/arm64) in "));
   EXPECT_THAT(r.err, HasSubstr("image  out/oci  " + digest));
   EXPECT_THAT(r.err, HasSubstr("files  Dockerfile build.json cfg.yaml docker-entrypoint.sh ecs-task-definition.json "
-                               "layers/ oci/"));
+                               "layers/ oci/ provenance.json sbom/"));
 }
 
 TEST_F(OciBuild, BaseWithoutAPlatformIsExit2NamingWhatItHas) {
