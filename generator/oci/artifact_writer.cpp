@@ -35,6 +35,29 @@ nlohmann::json put_artifact(LayoutWriter& layout, const Artifact& a) {
   if (!a.annotations.empty()) manifest["annotations"] = a.annotations;
   nlohmann::json entry = layout.put_json(manifest, std::string(kManifest)).descriptor();
   entry["artifactType"] = a.artifact_type;
+  if (!a.annotations.empty()) entry["annotations"] = a.annotations;
+  return entry;
+}
+
+std::string referrers_tag(const std::string& subject_digest) {
+  if (!is_digest(subject_digest)) fail_runtime("internal: a referrers tag for '" + subject_digest + "', not a sha256 digest");
+  return "sha256-" + subject_digest.substr(kSha256Prefix.size());
+}
+
+bool is_referrers_tag(std::string_view name) {
+  return name.size() == 7 + 64 && name.substr(0, 7) == "sha256-" &&
+         name.substr(7).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+nlohmann::json referrers_index(const std::vector<nlohmann::json>& artifacts) {
+  return {{"schemaVersion", 2}, {"mediaType", kIndex}, {"manifests", artifacts}};
+}
+
+nlohmann::json put_referrers(LayoutWriter& layout, const std::string& subject_digest,
+                             const std::vector<nlohmann::json>& artifacts) {
+  const std::string tag = referrers_tag(subject_digest);
+  nlohmann::json entry = layout.put_json(referrers_index(artifacts), std::string(kIndex)).descriptor();
+  entry["annotations"] = {{kRefNameAnnotation, tag}};
   return entry;
 }
 

@@ -4,10 +4,18 @@
 // and whose `subject` is the manifest it is about (what the referrers API
 // and the `sha256-<hex>` referrers tag are built from).
 //
-// In index.json artifacts are listed after the image, with their
-// artifactType and without org.opencontainers.image.ref.name, as oras-go
-// writes them: tools that pick an image by tag (skopeo, umoci) never see
-// them, and find_tagged() skips them when no tag is asked for.
+// In index.json an image's referrers are found the way the distribution
+// spec 1.1 finds them in a registry without the referrers API: after the
+// image, one image index per subject tagged `sha256-<hex of the subject>`
+// (the referrers tag schema), listing the artifact manifests with their
+// artifactType and annotations, as the referrers API answers. The same index
+// is what `--push` sends as that tag when a registry has no referrers API,
+// and `skopeo copy oci:OUT/oci:sha256-<hex> ...` copies it. Tools that pick
+// an image by tag (skopeo, umoci, oci-image-tool --ref) never see the
+// artifacts, and find_tagged() skips referrers tags when no tag is asked for.
+// (One entry per subject, not one per artifact: oci-image-tool 1.0's --ref
+// filter skips the entry after each one it drops, so more than one untagged
+// or differently tagged entry after the image made it fail "not unique".)
 #pragma once
 
 #include <map>
@@ -38,8 +46,22 @@ struct Artifact {
 nlohmann::json empty_descriptor();
 
 // Writes the empty blob, the document and the artifact's manifest into LAYOUT.
-// Returns the manifest's descriptor with its artifactType (an index entry).
+// Returns the manifest's descriptor with its artifactType and annotations
+// (as the referrers API lists it).
 nlohmann::json put_artifact(LayoutWriter& layout, const Artifact& artifact);
+
+// "sha256-<hex>" for a subject "sha256:<hex>": the referrers tag schema.
+std::string referrers_tag(const std::string& subject_digest);
+// Whether a ref.name is a referrers tag (sha256- and 64 lower-case hex).
+bool is_referrers_tag(std::string_view name);
+
+// The referrers of one subject as the referrers API answers them: an image
+// index whose manifests are ARTIFACTS (put_artifact's descriptors).
+nlohmann::json referrers_index(const std::vector<nlohmann::json>& artifacts);
+// Writes referrers_index(ARTIFACTS) into LAYOUT; returns its index.json
+// entry, tagged referrers_tag(SUBJECT_DIGEST).
+nlohmann::json put_referrers(LayoutWriter& layout, const std::string& subject_digest,
+                             const std::vector<nlohmann::json>& artifacts);
 
 // Appends ENTRIES to DIR/index.json (atomically), after what it lists; an
 // entry already there (same digest) is not listed twice.

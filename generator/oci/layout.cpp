@@ -1,5 +1,6 @@
 #include "oci/layout.h"
 
+#include "oci/artifact_writer.h"
 #include "oci/digest.h"
 #include "oci/media_types.h"
 #include "util/error.h"
@@ -45,13 +46,16 @@ nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::jso
       bad_layout(noun, dir, "index.json: a manifests entry's annotations are not string values");
     std::string name = m.value("annotations", nlohmann::json::object()).value(kRefNameAnnotation, "");
     if (name == want) return m;
-    if (!name.empty()) have += (have.empty() ? "" : ", ") + name;
+    if (!name.empty() && !is_referrers_tag(name)) have += (have.empty() ? "" : ", ") + name;
   }
-  // Artifacts (an artifactType, no tag: artifact_writer.h) are about an image, not one.
+  // Artifacts (an artifactType) and the referrers indexes that list them (a
+  // sha256-<hex> tag: artifact_writer.h) are about an image, not one.
   const nlohmann::json* only = nullptr;
   size_t images = 0;
   for (const auto& m : manifests)
-    if (!m.contains("artifactType")) ++images, only = &m;
+    if (!m.contains("artifactType") &&
+        !is_referrers_tag(m.value("annotations", nlohmann::json::object()).value(kRefNameAnnotation, "")))
+      ++images, only = &m;
   if (tag.empty() && images == 1) return *only;
   bad_layout(noun, dir, "no image tagged '" + want + "'" + (have.empty() ? " (it has no tags)" : " (it has: " + have + ")"));
 }

@@ -21,8 +21,8 @@ std::filesystem::path blob_path(const std::filesystem::path& dir, const std::str
 nlohmann::json read_index(const std::filesystem::path& dir, const std::string& noun = "image layout");
 
 // The index entry whose ref.name annotation is TAG. An empty TAG is "latest",
-// or the only image entry of an index that has one (entries with an
-// artifactType, OCI 1.1 artifacts such as an SBOM, are not images). Bad input naming the tags there are.
+// or the only image entry of an index that has one (OCI 1.1 artifacts such
+// as an SBOM, and the sha256-<hex> referrers indexes listing them, are not images). Bad input naming the tags there are.
 nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::json& index, const std::string& tag,
                            const std::string& noun = "image layout");
 inline nlohmann::json find_tagged(const std::filesystem::path& dir, const std::string& tag,

@@ -4,6 +4,7 @@
 #include "deb/deb_reader.h"
 #include "oci/artifact_writer.h"
 #include "oci/digest.h"
+#include "oci/layout.h"
 #include "supply/layer_contents.h"
 #include "supply/provenance.h"
 #include "util/error.h"
@@ -66,8 +67,9 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
   prov.xraybake_version = XRAYBAKE_VERSION;
 
   nlohmann::json report = {{"sbom", nlohmann::json::object()}};
-  std::vector<nlohmann::json> entries;
-  for (const auto& p : in.platforms) {
+  std::vector<std::vector<nlohmann::json>> about(in.platforms.size());  // per platform, its artifacts
+  for (size_t i = 0; i < in.platforms.size(); ++i) {
+    const auto& p = in.platforms[i];
     SbomInput s;
     s.image_name = in.image_name;
     s.platform = p.platform;
@@ -84,7 +86,7 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
     write_file(in.out_dir / file, text);
     auto entry = oci::put_artifact(layout, {kSpdxArtifactType, kSpdxArtifactType, text,
                                             std::filesystem::path(file).filename().string(), p.manifest, annotations});
-    entries.push_back(entry);
+    about[i].push_back(entry);
     report["sbom"][p.platform] = {{"file", file}, {"digest", oci::digest_of(text)}, {"artifact", entry["digest"]}};
     prov.platforms.push_back({p.platform, s.manifest_digest, p.base_digest, p.deb_url, p.deb_sha256, s.agent.name,
                               s.agent.version});
@@ -92,14 +94,24 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
   const std::string text = provenance_statement(prov).dump(2) + "\n";
   write_file(in.out_dir / kProvenanceFile, text);
   nlohmann::json artifacts = nlohmann::json::array();
-  for (const auto& p : in.platforms) {
+  for (size_t i = 0; i < in.platforms.size(); ++i) {
+    const auto& p = in.platforms[i];
     auto entry = oci::put_artifact(layout, {kInTotoArtifactType, kInTotoArtifactType, text, kProvenanceFile, p.manifest,
                                             annotations});
-    entries.push_back(entry);
+    about[i].push_back(entry);
     artifacts.push_back({{"platform", p.platform}, {"artifact", entry["digest"]}});
   }
   report["provenance"] = {{"file", kProvenanceFile}, {"digest", oci::digest_of(text)}, {"artifacts", artifacts}};
-  oci::add_index_entries(layout.dir(), entries);
+  // Per platform manifest, its referrers as the referrers tag schema lists them.
+  std::vector<nlohmann::json> tagged;
+  report["referrers"] = nlohmann::json::object();
+  for (size_t i = 0; i < in.platforms.size(); ++i) {
+    const auto& p = in.platforms[i];
+    tagged.push_back(oci::put_referrers(layout, p.manifest["digest"], about[i]));
+    report["referrers"][p.platform] = {{"tag", tagged.back()["annotations"][oci::kRefNameAnnotation]},
+                                       {"digest", tagged.back()["digest"]}};
+  }
+  oci::add_index_entries(layout.dir(), tagged);
   return report;
 }
 

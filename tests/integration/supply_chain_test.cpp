@@ -249,7 +249,8 @@ TEST_P(SupplyChain, ProvenanceIsAnInTotoStatementOfTheBuild) {
 }
 
 // Both documents in OUT/oci, as artifacts whose subject is each platform
-// manifest, listed in index.json after the image without a tag.
+// manifest, listed in index.json after the image by the referrers tag schema:
+// per platform manifest an index tagged sha256-<hex of it>.
 TEST_P(SupplyChain, AttachedAsOci11ArtifactsAboutEachPlatformManifest) {
   prepare();
   auto r = build();
@@ -257,32 +258,39 @@ TEST_P(SupplyChain, AttachedAsOci11ArtifactsAboutEachPlatformManifest) {
   const fs::path out = dir / "out", oci = out / "oci";
   const json report = read_json(out / "build.json");
   const json index = read_json(oci / "index.json");
-  ASSERT_EQ(index["manifests"].size(), 5u) << index.dump(2);
+  ASSERT_EQ(index["manifests"].size(), 3u) << index.dump(2);
   EXPECT_EQ(index["manifests"][0]["digest"], report["oci"]["index"]["digest"]);
   std::map<std::string, int> by_type;
-  for (size_t i = 1; i < 5; ++i) {
-    const json& e = index["manifests"][i];
-    EXPECT_FALSE(e.contains("annotations")) << "no ref.name: not an image to pick by tag";
-    const json m = read_json(blob(oci, e["digest"]));
-    EXPECT_EQ(m["artifactType"], e["artifactType"]);
-    EXPECT_EQ(m["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
-    EXPECT_EQ(slurp(blob(oci, m["config"]["digest"])), "{}");
-    ASSERT_EQ(m["layers"].size(), 1u);
-    const std::string platform = [&] {
-      for (const auto& p : report["platforms"])
-        if (p["manifest"]["digest"] == m["subject"]["digest"]) return p["platform"].get<std::string>();
-      return std::string("none");
-    }();
-    ASSERT_NE(platform, "none") << "the subject is a platform manifest";
-    const std::string doc = slurp(blob(oci, m["layers"][0]["digest"]));
-    if (e["artifactType"] == "application/spdx+json") {
-      EXPECT_EQ(doc, slurp(out / report["sbom"][platform]["file"].get<std::string>()));
-      EXPECT_EQ(e["digest"], report["sbom"][platform]["artifact"]);
-    } else {
-      EXPECT_EQ(e["artifactType"], "application/vnd.in-toto+json");
-      EXPECT_EQ(doc, slurp(out / "provenance.json"));
+  for (size_t i = 1; i < 3; ++i) {
+    const json& tagged = index["manifests"][i];
+    const json& p = report["platforms"][i - 1];
+    const std::string platform = p["platform"];
+    const std::string subject = p["manifest"]["digest"];
+    EXPECT_EQ(tagged["mediaType"], "application/vnd.oci.image.index.v1+json");
+    EXPECT_EQ(tagged["annotations"]["org.opencontainers.image.ref.name"], "sha256-" + subject.substr(7));
+    EXPECT_EQ(report["referrers"][platform]["tag"], "sha256-" + subject.substr(7));
+    EXPECT_EQ(report["referrers"][platform]["digest"], tagged["digest"]);
+    const json referrers = read_json(blob(oci, tagged["digest"]));
+    ASSERT_EQ(referrers["manifests"].size(), 2u) << referrers.dump(2);
+    for (const json& e : referrers["manifests"]) {
+      const json m = read_json(blob(oci, e["digest"]));
+      EXPECT_EQ(m["artifactType"], e["artifactType"]);
+      EXPECT_EQ(m["annotations"], e["annotations"]) << "listed as the referrers API lists it";
+      EXPECT_EQ(m["subject"]["digest"], subject);
+      EXPECT_EQ(m["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
+      EXPECT_EQ(slurp(blob(oci, m["config"]["digest"])), "{}");
+      ASSERT_EQ(m["layers"].size(), 1u);
+      const std::string doc = slurp(blob(oci, m["layers"][0]["digest"]));
+      if (e["artifactType"] == "application/spdx+json") {
+        EXPECT_EQ(doc, slurp(out / report["sbom"][platform]["file"].get<std::string>()));
+        EXPECT_EQ(e["digest"], report["sbom"][platform]["artifact"]);
+      } else {
+        EXPECT_EQ(e["artifactType"], "application/vnd.in-toto+json");
+        EXPECT_EQ(doc, slurp(out / "provenance.json"));
+        EXPECT_EQ(e["digest"], report["provenance"]["artifacts"][i - 1]["artifact"]);
+      }
+      ++by_type[e["artifactType"]];
     }
-    ++by_type[e["artifactType"]];
   }
   EXPECT_EQ(by_type["application/spdx+json"], 2);
   EXPECT_EQ(by_type["application/vnd.in-toto+json"], 2);
@@ -309,8 +317,9 @@ INSTANTIATE_TEST_SUITE_P(EveryAgentKind, SupplyChain, ::testing::ValuesIn(kinds(
                          });
 
 // The layout with its artifacts is still what the tools read: skopeo copies
-// the image by tag, oci-image-tool validates the artifact manifests and a
-// single-platform layout that lists its artifacts, umoci unpacks that.
+// the image by tag and the referrers by theirs, oci-image-tool validates the
+// artifact manifests, the referrers indexes and a single-platform layout that
+// lists its referrers, umoci unpacks that.
 TEST(SupplyChainTools, LayoutWithArtifactsIsStillReadBySkopeoOciImageToolAndUmoci) {
   XB_REQUIRE_TOOL("skopeo", "skopeo");
   XB_REQUIRE_TOOL("oci-image-tool", "oci-image-tool");
@@ -329,21 +338,30 @@ TEST(SupplyChainTools, LayoutWithArtifactsIsStillReadBySkopeoOciImageToolAndUmoc
   EXPECT_EQ(read_json(dir / "copy/index.json")["manifests"][0]["digest"], read_json(oci / "index.json")["manifests"][0]["digest"]);
   const json index = read_json(oci / "index.json");
   const json image_index = read_json(blob(oci, index["manifests"][0]["digest"]));
+  ASSERT_EQ(index["manifests"].size(), 3u);
   for (size_t i = 1; i < index["manifests"].size(); ++i) {
-    r = run_command({"oci-image-tool", "validate", "--type", "manifest", blob(oci, index["manifests"][i]["digest"]).string()});
+    const std::string tag = index["manifests"][i]["annotations"]["org.opencontainers.image.ref.name"];
+    r = run_command({"oci-image-tool", "validate", "--type", "imageIndex", blob(oci, index["manifests"][i]["digest"]).string()});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    for (const json& e : read_json(blob(oci, index["manifests"][i]["digest"]))["manifests"]) {
+      r = run_command({"oci-image-tool", "validate", "--type", "manifest", blob(oci, e["digest"]).string()});
+      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    }
+    r = run_command({"skopeo", "copy", "--all", "oci:" + oci.string() + ":" + tag, "oci:" + (dir / "copy").string() + ":" + tag});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
   }
   // oci-image-tool 1.0.0-rc1 and umoci 0.4 read no nested index: the amd64
-  // manifest tagged at the top, its artifacts listed after it.
+  // manifest tagged at the top, its referrers index listed after it.
   fs::copy(oci, dir / "single", fs::copy_options::recursive);
   json amd64 = image_index["manifests"][0];
   amd64.erase("platform");
   amd64["annotations"] = {{"org.opencontainers.image.ref.name", "1.4.2"}};
   json entries = json::array({amd64});
   for (size_t i = 1; i < index["manifests"].size(); ++i)
-    if (read_json(blob(oci, index["manifests"][i]["digest"]))["subject"]["digest"] == amd64["digest"])
+    if (index["manifests"][i]["annotations"]["org.opencontainers.image.ref.name"] ==
+        "sha256-" + amd64["digest"].get<std::string>().substr(7))
       entries.push_back(index["manifests"][i]);
-  ASSERT_EQ(entries.size(), 3u);
+  ASSERT_EQ(entries.size(), 2u);
   fs::remove(dir / "single/index.json");
   spit(dir / "single/index.json", json{{"schemaVersion", 2}, {"manifests", entries}}.dump());
   r = run_command({"oci-image-tool", "validate", "--type", "image", "--ref", "name=1.4.2", (dir / "single").string()});
