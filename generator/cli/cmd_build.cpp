@@ -50,7 +50,11 @@ registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, c
   registry::PushResult r = registry::push(fs::path(args.out) / "oci", "", ref, registry_options(args, global));
   log::info("pushed " + r.reference + " (" + r.digest + "): " + std::to_string(r.blobs_uploaded) + " blobs uploaded (" +
             std::to_string(r.bytes_uploaded) + " bytes sent), " + std::to_string(r.blobs_existing) + " already there, " +
-            std::to_string(r.blobs_mounted) + " mounted");
+            std::to_string(r.blobs_mounted) + " mounted" +
+            (r.referrers == 0 ? std::string()
+                              : ", " + std::to_string(r.referrers) + " referrers (SBOM, provenance) " +
+                                    (r.referrers_tags ? "under the sha256-<digest> tags (no referrers API there)"
+                                                      : "through the referrers API")));
   if (!global.json) std::cout << r.name << "@" << r.digest << "\n";
   return r;
 }
@@ -114,7 +118,8 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
       out["push"] = {{"reference", pushed->reference}, {"digest", pushed->digest},
                      {"media_type", pushed->media_type}, {"bytes_uploaded", pushed->bytes_uploaded},
                      {"blobs_uploaded", pushed->blobs_uploaded}, {"blobs_existing", pushed->blobs_existing},
-                     {"blobs_mounted", pushed->blobs_mounted}, {"resumed", pushed->resumed + pushed->restarted}};
+                     {"blobs_mounted", pushed->blobs_mounted}, {"resumed", pushed->resumed + pushed->restarted},
+                     {"referrers", pushed->referrers}, {"referrers_tags", pushed->referrers_tags}};
     std::cout << out.dump(2) << "\n";
     return;
   }

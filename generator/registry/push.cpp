@@ -10,6 +10,8 @@
 
 #include "http/backoff.h"
 
+#include "oci/artifact_writer.h"
+#include "oci/digest.h"
 #include "oci/layout.h"
 #include "registry/blob_store.h"
 #include "registry/media_types.h"
@@ -49,6 +51,9 @@ class Pusher {
       bool is_root = &m == &manifests.back();
       put_manifest(m, is_root ? ref_.identifier() : m.at("digest").get<std::string>());
     }
+    // After the image, so that a registry finds each subject there.
+    const nlohmann::json layout_index = oci::read_index(layout_);
+    for (const auto& m : manifests) push_referrers(layout_index, m.at("digest"));
     result_.reference = ref_.str();
     result_.name = ref_.name();
     result_.digest = root.at("digest");
@@ -244,13 +249,17 @@ class Pusher {
     std::this_thread::sleep_for(delay);
   }
 
-  void put_manifest(const nlohmann::json& desc, const std::string& reference) {
-    std::string digest = desc.at("digest");
-    std::string body = read_blob(digest);
+  // PUTs the manifest DESC names under REFERENCE; returns the registry's answer.
+  http::Response put_manifest(const nlohmann::json& desc, const std::string& reference) {
+    return put_manifest_body(read_blob(desc.at("digest")), desc.at("mediaType"), reference);
+  }
+
+  http::Response put_manifest_body(const std::string& body, const std::string& media_type, const std::string& reference) {
+    const std::string digest = oci::digest_of(body);
     http::Request put;
     put.method = "PUT";
     put.url = "/v2/" + ref_.repository + "/manifests/" + reference;
-    put.headers = {"Content-Type: " + desc.at("mediaType").get<std::string>()};
+    put.headers = {"Content-Type: " + media_type};
     put.body = body;
     http::Response r = session_.send(put, scopes_);
     if (r.status != 201 && r.status != 200)
@@ -260,6 +269,65 @@ class Pusher {
     if (!echoed.empty() && echoed != digest)
       fail_runtime("the registry stored manifest " + reference + " of " + ref_.name() + " as " + echoed + ", expected " + digest);
     ++result_.manifests;
+    return r;
+  }
+
+  // The artifacts the layout lists about SUBJECT (its sha256-<hex> index), if any.
+  void push_referrers(const nlohmann::json& layout_index, const std::string& subject) {
+    const std::string tag = oci::referrers_tag(subject);
+    nlohmann::json tagged;
+    for (const auto& e : layout_index["manifests"])
+      if (e.is_object() && e.value("annotations", nlohmann::json::object()).value(oci::kRefNameAnnotation, "") == tag)
+        tagged = e;
+    if (tagged.is_null()) return;
+    nlohmann::json ours = nlohmann::json::parse(read_blob(tagged.at("digest")), nullptr, false);
+    if (!ours.is_object() || !ours.contains("manifests") || !ours["manifests"].is_array())
+      fail_input(oci::blob_path(layout_, tagged.at("digest")).string() + " (the referrers of " + subject +
+                 ") is not an image index");
+    bool api = true;
+    for (const auto& artifact : ours["manifests"]) {
+      std::vector<nlohmann::json> manifests;
+      std::vector<Blob> blobs;
+      collect(artifact, manifests, blobs);
+      for (const auto& b : blobs) push_blob(b);
+      http::Response r = put_manifest(artifact, artifact.at("digest"));
+      // Distribution spec 1.1: a registry that indexed the subject says so.
+      api = api && r.header("oci-subject") == subject;
+      ++result_.referrers;
+    }
+    if (api) {
+      log::verbose("the referrers of " + subject + " are in " + ref_.name() + "'s referrers API");
+      return;
+    }
+    // No referrers API: the referrers tag, what is there already plus ours.
+    nlohmann::json merged = current_referrers_tag(tag);
+    for (const auto& artifact : ours["manifests"]) {
+      bool there = false;
+      for (const auto& m : merged["manifests"]) there = there || m.value("digest", "") == artifact.value("digest", "");
+      if (!there) merged["manifests"].push_back(artifact);
+    }
+    put_manifest_body(merged.dump(), std::string(media::oci_index), tag);
+    ++result_.referrers_tags;
+    log::verbose(ref_.name() + " has no referrers API: the referrers of " + subject + " are under the tag " + tag);
+  }
+
+  // What the registry holds under the referrers tag TAG: an empty index when nothing.
+  nlohmann::json current_referrers_tag(const std::string& tag) {
+    http::Request get;
+    get.method = "GET";
+    get.url = "/v2/" + ref_.repository + "/manifests/" + tag;
+    get.headers = {"Accept: " + std::string(media::oci_index)};
+    http::Response r = session_.send(get, scopes_);
+    nlohmann::json empty = oci::referrers_index({});
+    if (r.status == 404) return empty;
+    if (r.status != 200) fail_runtime("GET " + session_.url(get.url) + ": " + registry_error_text(r));
+    nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+    if (!doc.is_object() || !doc.contains("manifests") || !doc["manifests"].is_array()) {
+      // Not a referrers index (someone's image tagged so): the spec says replace it.
+      log::warn(ref_.name() + ":" + tag + " is not an image index; replacing it with the referrers of its digest");
+      return empty;
+    }
+    return doc;
   }
 
   fs::path layout_;

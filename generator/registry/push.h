@@ -1,7 +1,12 @@
 // Publishing an image from an OCI layout to a registry: blobs first (HEAD,
 // skip what exists; mount from another repository of the same registry when
 // the cache knows one; otherwise a chunked upload that resumes after a broken
-// connection), then the platform manifests, then the index under the tag.
+// connection), then the platform manifests, then the index under the tag;
+// then the referrers the layout lists for any of them (OCI 1.1 artifacts,
+// found by the referrers tag schema: oci/artifact_writer.h): each artifact
+// manifest PUT by digest, and, when the registry does not answer OCI-Subject
+// (it has no referrers API), the `sha256-<hex>` index of the distribution
+// spec 1.1 fallback: what the registry holds under that tag, plus ours.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +30,8 @@ struct PushResult {
   int manifests = 0;            // manifests and indexes PUT
   int resumed = 0;              // uploads continued where the registry had got to, after a broken connection
   int restarted = 0;            // uploads begun again because the registry dropped the broken one
+  int referrers = 0;            // artifact manifests pushed (SBOM, provenance, ...)
+  int referrers_tags = 0;       // sha256-<hex> referrers indexes PUT, for a registry without the referrers API
 };
 
 // Pushes the image tagged TAG_IN_LAYOUT (empty: the only one) in the OCI

@@ -100,9 +100,13 @@ TEST_F(RegistryCli, SecondServiceWithTheSameDaemonSendsOnlyItsOwnLayers) {
   uint64_t init = fs::file_size(b / "out" / "layers" / "xraybake-init-amd64.tar.gz");
   uint64_t own = fs::file_size(b / "out" / "layers" / "service.tar.gz");
   // Base, daemon and supervisor layers are mounted from svc-a; the service
-  // layer and the config are uploaded, plus the manifests.
+  // layer and the config are uploaded, plus the manifests; then its own SBOM
+  // and provenance (the empty config mounted), under the referrers tag:
+  // docker-registry has no referrers API.
   EXPECT_GE(push["blobs_mounted"].get<int>(), 3) << push;
-  EXPECT_EQ(push["blobs_uploaded"], 2) << push;
+  EXPECT_EQ(push["blobs_uploaded"], 2 + 2) << push;
+  EXPECT_EQ(push["referrers"], 2) << push;
+  EXPECT_EQ(push["referrers_tags"], 1) << push;
   EXPECT_GE(push["bytes_uploaded"].get<uint64_t>(), own);
   EXPECT_LT(push["bytes_uploaded"].get<uint64_t>(), std::min(daemon, init)) << push;
   EXPECT_EQ(remote_digest(reg, reg.host() + "/svc-b:1"), layout_digest(b / "out"));

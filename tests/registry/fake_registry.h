@@ -8,11 +8,17 @@
 // The subset push and pull use: GET /v2/, HEAD/GET blobs, POST uploads,
 // PATCH with Content-Range, PUT ?digest=, GET upload status, PUT/GET
 // manifests by tag or digest. Basic auth on the API when a user is set.
+// With referrers_api, the OCI distribution spec 1.1 referrers API as
+// Amazon ECR and distribution 3 have it: a manifest PUT with a `subject` is
+// answered with OCI-Subject and listed by GET /v2/<repo>/referrers/<digest>.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <mutex>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +38,7 @@ struct FakeRegistryOptions {
   // "PATCH", "PUT blob", "PUT manifest", "GET manifest".
   std::set<std::string> throttle;
   std::string retry_after = "1";
+  bool referrers_api = false;
 };
 
 class FakeRegistry {
@@ -126,13 +133,36 @@ class FakeRegistry {
       }
       return get_blob(r, rest, false);
     }
+    auto referrers = target.find("/referrers/");
+    if (referrers != std::string::npos && r.method == "GET") {
+      if (!options_.referrers_api) return answer(404, {}, R"({"errors":[{"code":"NOT_FOUND"}]})");
+      std::string repo = target.substr(4, referrers - 4), digest = target.substr(referrers + 11);
+      nlohmann::json index = {{"schemaVersion", 2},
+                              {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                              {"manifests", nlohmann::json::array()}};
+      for (const auto& e : referrers_[repo + "@" + digest]) index["manifests"].push_back(e);
+      return answer(200, {{"Content-Type", "application/vnd.oci.image.index.v1+json"}}, index.dump());
+    }
     if (manifests != std::string::npos) {
       std::string repo = target.substr(4, manifests - 4), ref = target.substr(manifests + 11);
       if (r.method == "PUT") {
         if (throttle_now("PUT manifest")) return too_many();
         std::string digest = "sha256:" + sha256_hex(r.body);
         manifests_[repo + "@" + ref] = manifests_[repo + "@" + digest] = {r.header("content-type"), r.body};
-        return answer(201, {{"Docker-Content-Digest", digest}, {"Location", "/v2/" + repo + "/manifests/" + digest}});
+        std::vector<std::pair<std::string, std::string>> headers = {
+            {"Docker-Content-Digest", digest}, {"Location", "/v2/" + repo + "/manifests/" + digest}};
+        auto doc = nlohmann::json::parse(r.body, nullptr, false);
+        if (options_.referrers_api && doc.is_object() && doc.contains("subject")) {
+          nlohmann::json d = {{"mediaType", doc.value("mediaType", "")}, {"digest", digest}, {"size", r.body.size()}};
+          if (doc.contains("artifactType")) d["artifactType"] = doc["artifactType"];
+          if (doc.contains("annotations")) d["annotations"] = doc["annotations"];
+          auto& list = referrers_[repo + "@" + doc["subject"].value("digest", "")];
+          bool there = false;
+          for (const auto& e : list) there = there || e["digest"] == digest;
+          if (!there) list.push_back(d);
+          headers.emplace_back("OCI-Subject", doc["subject"].value("digest", ""));
+        }
+        return answer(201, headers);
       }
       if (r.method == "GET" && throttle_now("GET manifest")) return too_many();
       auto it = manifests_.find(repo + "@" + ref);
@@ -209,6 +239,7 @@ class FakeRegistry {
   std::map<std::string, std::string> uploads_;  // id -> bytes so far
   std::map<std::string, Manifest> manifests_;   // "repo@ref"
   std::map<std::string, int> throttled_;
+  std::map<std::string, std::vector<nlohmann::json>> referrers_;  // "repo@subject digest" -> descriptors
   std::vector<std::pair<std::string, std::function<Response(const Request&)>>> intercepts_;
   int next_id_ = 0;
   // Declared last: their threads call serve(), so they stop first.
