@@ -61,13 +61,17 @@ nlohmann::json put_referrers(LayoutWriter& layout, const std::string& subject_di
   return entry;
 }
 
-void add_index_entries(const std::filesystem::path& dir, const std::vector<nlohmann::json>& entries) {
-  nlohmann::json index = read_index(dir);
+void append_new_entries(nlohmann::json& manifests, const nlohmann::json& entries) {
   for (const auto& e : entries) {
     bool there = false;
-    for (const auto& m : index["manifests"]) there = there || m.value("digest", "") == e.value("digest", "");
-    if (!there) index["manifests"].push_back(e);
+    for (const auto& m : manifests) there = there || m.value("digest", "") == e.value("digest", "");
+    if (!there) manifests.push_back(e);
   }
+}
+
+void add_index_entries(const std::filesystem::path& dir, const std::vector<nlohmann::json>& entries) {
+  nlohmann::json index = read_index(dir);
+  append_new_entries(index["manifests"], entries);
   write_file_atomic(dir / "index.json", index.dump());
 }
 

@@ -63,6 +63,9 @@ nlohmann::json referrers_index(const std::vector<nlohmann::json>& artifacts);
 nlohmann::json put_referrers(LayoutWriter& layout, const std::string& subject_digest,
                              const std::vector<nlohmann::json>& artifacts);
 
+// Appends to MANIFESTS (an index's list) each of ENTRIES whose digest it does not list yet.
+void append_new_entries(nlohmann::json& manifests, const nlohmann::json& entries);
+
 // Appends ENTRIES to DIR/index.json (atomically), after what it lists; an
 // entry already there (same digest) is not listed twice.
 void add_index_entries(const std::filesystem::path& dir, const std::vector<nlohmann::json>& entries);

@@ -44,7 +44,7 @@ nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::jso
     if (m.contains("annotations") && (!m["annotations"].is_object() ||
                                       (m["annotations"].contains(kRefNameAnnotation) && !m["annotations"][kRefNameAnnotation].is_string())))
       bad_layout(noun, dir, "index.json: a manifests entry's annotations are not string values");
-    std::string name = m.value("annotations", nlohmann::json::object()).value(kRefNameAnnotation, "");
+    std::string name = ref_name(m);
     if (name == want) return m;
     if (!name.empty() && !is_referrers_tag(name)) have += (have.empty() ? "" : ", ") + name;
   }
@@ -53,8 +53,7 @@ nlohmann::json find_tagged(const std::filesystem::path& dir, const nlohmann::jso
   const nlohmann::json* only = nullptr;
   size_t images = 0;
   for (const auto& m : manifests)
-    if (!m.contains("artifactType") &&
-        !is_referrers_tag(m.value("annotations", nlohmann::json::object()).value(kRefNameAnnotation, "")))
+    if (!m.contains("artifactType") && !is_referrers_tag(ref_name(m)))
       ++images, only = &m;
   if (tag.empty() && images == 1) return *only;
   bad_layout(noun, dir, "no image tagged '" + want + "'" + (have.empty() ? " (it has no tags)" : " (it has: " + have + ")"));

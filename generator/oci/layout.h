@@ -20,6 +20,11 @@ std::filesystem::path blob_path(const std::filesystem::path& dir, const std::str
 // index. NOUN names DIR in the message ("base image DIR: no such directory").
 nlohmann::json read_index(const std::filesystem::path& dir, const std::string& noun = "image layout");
 
+// An index entry's org.opencontainers.image.ref.name, "" when it has none.
+inline std::string ref_name(const nlohmann::json& entry) {
+  return entry.value("annotations", nlohmann::json::object()).value(kRefNameAnnotation, "");
+}
+
 // The index entry whose ref.name annotation is TAG. An empty TAG is "latest",
 // or the only image entry of an index that has one (OCI 1.1 artifacts such
 // as an SBOM, and the sha256-<hex> referrers indexes listing them, are not images). Bad input naming the tags there are.

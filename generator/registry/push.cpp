@@ -277,7 +277,7 @@ class Pusher {
     const std::string tag = oci::referrers_tag(subject);
     nlohmann::json tagged;
     for (const auto& e : layout_index["manifests"])
-      if (e.is_object() && e.value("annotations", nlohmann::json::object()).value(oci::kRefNameAnnotation, "") == tag)
+      if (e.is_object() && oci::ref_name(e) == tag)
         tagged = e;
     if (tagged.is_null()) return;
     nlohmann::json ours = nlohmann::json::parse(read_blob(tagged.at("digest")), nullptr, false);
@@ -301,11 +301,7 @@ class Pusher {
     }
     // No referrers API: the referrers tag, what is there already plus ours.
     nlohmann::json merged = current_referrers_tag(tag);
-    for (const auto& artifact : ours["manifests"]) {
-      bool there = false;
-      for (const auto& m : merged["manifests"]) there = there || m.value("digest", "") == artifact.value("digest", "");
-      if (!there) merged["manifests"].push_back(artifact);
-    }
+    oci::append_new_entries(merged["manifests"], ours["manifests"]);
     put_manifest_body(merged.dump(), std::string(media::oci_index), tag);
     ++result_.referrers_tags;
     log::verbose(ref_.name() + " has no referrers API: the referrers of " + subject + " are under the tag " + tag);
