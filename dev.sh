@@ -18,6 +18,7 @@ PACKAGES=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
   gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
   tini dumb-init hyperfine jq python3 openssl podman libdtl-dev patch
+  curl  # the curl CLI reads the referrers API back (generator/registry/push_referrers_test.cpp)
   musl-tools musl-dev musl-dev:arm64
   clang-14 libclang-rt-14-dev
   docker.io  # a real Docker engine for tests/integration/e2e_docker_test.cpp (Debian's 20.10: /usr/bin/docker)
