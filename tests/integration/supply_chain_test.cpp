@@ -343,7 +343,8 @@ TEST(SupplyChainTools, LayoutWithArtifactsIsStillReadBySkopeoOciImageToolAndUmoc
     const std::string tag = index["manifests"][i]["annotations"]["org.opencontainers.image.ref.name"];
     r = run_command({"oci-image-tool", "validate", "--type", "imageIndex", blob(oci, index["manifests"][i]["digest"]).string()});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    for (const json& e : read_json(blob(oci, index["manifests"][i]["digest"]))["manifests"]) {
+    const json referrers = read_json(blob(oci, index["manifests"][i]["digest"]));
+    for (const json& e : referrers["manifests"]) {
       r = run_command({"oci-image-tool", "validate", "--type", "manifest", blob(oci, e["digest"]).string()});
       EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     }
