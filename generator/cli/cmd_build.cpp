@@ -35,19 +35,10 @@ struct BuildArgs {
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST
 };
 
-registry::RegistryOptions registry_options(const BuildArgs& args, const GlobalOptions& global) {
-  registry::RegistryOptions r;
-  r.cache_dir = global.cache_dir;
-  r.offline = global.offline;
-  r.insecure_registries = args.insecure_registries;
-  r.ca_file = global.ca_bundle;
-  return r;
-}
-
 // Pushes OUT/oci; prints REF@DIGEST on stdout (as crane push does) unless --json.
 registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, const GlobalOptions& global) {
   std::string ref = args.push_ref.empty() ? desc.service.tag : args.push_ref;
-  registry::PushResult r = registry::push(fs::path(args.out) / "oci", "", ref, registry_options(args, global));
+  registry::PushResult r = registry::push(fs::path(args.out) / "oci", "", ref, registry_options(global, args.insecure_registries));
   log::info("pushed " + r.reference + " (" + r.digest + "): " + std::to_string(r.blobs_uploaded) + " blobs uploaded (" +
             std::to_string(r.bytes_uploaded) + " bytes sent), " + std::to_string(r.blobs_existing) + " already there, " +
             std::to_string(r.blobs_mounted) + " mounted" +
@@ -78,7 +69,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   // image, build.json) write into staging.path() here, before the text outputs.
   nlohmann::json image;  // build.json's summary for --json
   if (!args.text_only) {
-    build::BaseLayout base = build::base_layout(desc, registry_options(args, global));
+    build::BaseLayout base = build::base_layout(desc, registry_options(global, args.insecure_registries));
     log::verbose("base image: the OCI layout " + base.dir.string() + (base.tag.empty() ? "" : ", tag " + base.tag));
     if (desc.service.command.empty()) render.base_command = build::base_image_command(desc, base);
     FetchOptions fetch;
@@ -168,12 +159,7 @@ void add_build(CLI::App& app, GlobalOptions& global) {
                   "credential helpers); write --push=REF when FILE follows")
       ->expected(0, 1)
       ->type_name("REF");
-  cmd->add_option("--insecure-registry", args.insecure_registries,
-                  "Allow plain HTTP and unverified TLS for this registry HOST[:PORT] (repeat); localhost is "
-                  "always allowed plain HTTP")
-      ->type_name("HOST")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_insecure_registry_flag(cmd, args.insecure_registries);
   cmd->callback([&global, push] {
     args.push = push->count() > 0;
     run_build(args, global);

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/options.h"
+#include "registry/options.h"
 
 namespace xb::cli {
 
@@ -16,5 +17,11 @@ void add_migrate(CLI::App& app, GlobalOptions& global);
 void add_cache(CLI::App& app, GlobalOptions& global);
 void add_schema(CLI::App& app, GlobalOptions& global);
 void add_completion(CLI::App& app, GlobalOptions& global);
+void add_inspect(CLI::App& app, GlobalOptions& global);
+
+// --insecure-registry HOST (repeatable), for the commands that reach a registry.
+void add_insecure_registry_flag(CLI::App* cmd, std::vector<std::string>& hosts);
+// The registry options from the common flags (--cache-dir, --offline, --ca-bundle) and INSECURE.
+registry::RegistryOptions registry_options(const GlobalOptions& global, const std::vector<std::string>& insecure);
 
 }  // namespace xb::cli

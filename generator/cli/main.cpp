@@ -187,6 +187,7 @@ int main(int argc, char** argv) {
   cli::add_fetch(app, global);
   cli::add_build(app, global);
   cli::add_migrate(app, global);
+  cli::add_inspect(app, global);
   cli::add_cache(app, global);
   cli::add_schema(app, global);
   cli::add_completion(app, global);

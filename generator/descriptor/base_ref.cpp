@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "descriptor/descriptor.h"
+#include "oci/layout.h"
 
 namespace xb {
 
@@ -15,18 +16,14 @@ std::string resolve_path(const Descriptor& desc, std::string_view path) {
 BaseRef parse_base(const Descriptor& desc) {
   BaseRef ref;
   std::string_view base = desc.service.base;
-  if (!base.starts_with("oci:")) {
+  if (!oci::is_layout_reference(base)) {
     ref.reference = std::string(base);
     return ref;
   }
   ref.oci_layout = true;
-  std::string_view rest = base.substr(4);
-  // The tag follows the last colon, unless that colon belongs to a path part.
-  auto colon = rest.rfind(':');
-  if (colon != std::string_view::npos && rest.find('/', colon) == std::string_view::npos) {
-    ref.tag = std::string(rest.substr(colon + 1));
-    rest = rest.substr(0, colon);
-  }
+  oci::LayoutReference layout = oci::parse_layout_reference(base);
+  ref.tag = layout.tag;
+  std::string_view rest = layout.dir;
   ref.dir = resolve_path(desc, rest);
   if (ref.dir.size() > 1 && ref.dir.back() == '/') ref.dir.pop_back();
   return ref;

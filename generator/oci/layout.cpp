@@ -17,6 +17,18 @@ namespace {
 
 }  // namespace
 
+LayoutReference parse_layout_reference(std::string_view text) {
+  if (is_layout_reference(text)) text.remove_prefix(4);
+  LayoutReference ref;
+  auto colon = text.rfind(':');
+  if (colon != std::string_view::npos && text.find('/', colon) == std::string_view::npos) {
+    ref.tag = std::string(text.substr(colon + 1));
+    text = text.substr(0, colon);
+  }
+  ref.dir = std::string(text);
+  return ref;
+}
+
 std::filesystem::path blob_path(const std::filesystem::path& dir, const std::string& digest) {
   if (!is_digest(digest)) bad_layout("image layout", dir, "unsupported or malformed digest '" + digest + "'");
   return dir / "blobs" / "sha256" / digest.substr(kSha256Prefix.size());

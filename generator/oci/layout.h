@@ -5,12 +5,25 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace xb::oci {
 
 inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+
+// "oci:DIR[:TAG]" split up, as skopeo and podman read it: the tag follows
+// the last colon unless that colon is part of a path component. DIR as
+// written (relative paths stay relative); TAG empty when not given.
+struct LayoutReference {
+  std::string dir;
+  std::string tag;
+};
+// Whether TEXT names a local layout ("oci:...") rather than a registry image.
+inline bool is_layout_reference(std::string_view text) { return text.starts_with("oci:"); }
+// TEXT with or without its "oci:" prefix.
+LayoutReference parse_layout_reference(std::string_view text);
 
 // DIR/blobs/sha256/<hex> for a "sha256:<64 lower-case hex>" digest; any
 // other digest is bad input (a hostile index never names a path outside blobs/).

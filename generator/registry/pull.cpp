@@ -7,6 +7,7 @@
 #include "registry/blob_store.h"
 #include "registry/media_types.h"
 #include "registry/reference.h"
+#include "registry/remote_source.h"
 #include "registry/session.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -62,38 +63,12 @@ class Puller {
       nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_object() && j.contains("mediaType")) return {body, j["mediaType"]};
     }
-    http::Request get;
-    get.url = "/v2/" + ref_.repository + "/manifests/" + identifier;
-    get.headers = {std::string(media::accept_header)};
-    if (size >= 0) {
-      get.max_body = std::max<uint64_t>(1, static_cast<uint64_t>(size));
-      get.limit_what = "the " + std::to_string(size) + " bytes its index declares";
-    } else {
-      get.limit_what = "the 4 MiB limit for a manifest";
-    }
-    http::Response r = session_.send(get, scopes_);
-    if (r.status == 404) {
-      std::string what = identifier.starts_with("sha256:") ? "manifest " + identifier : "tag \"" + identifier + "\"";
-      fail_runtime("not found: " + what + " of repository \"" + ref_.repository + "\" at registry " + ref_.registry +
-                       " (asked for " + ref_.str() + "): " + registry_error_text(r),
-                   "check the repository name and the tag (skopeo list-tags docker://" + ref_.name() + ")");
-    }
-    if (r.status != 200)
-      fail_runtime("GET " + session_.url(get.url) + " failed: " + registry_error_text(r));
-    std::string actual = oci::digest_of(r.body);
-    std::string expected = !digest.empty() ? digest : r.header("docker-content-digest");
-    if (!expected.empty() && expected != actual)
-      fail_runtime("manifest " + identifier + " of " + ref_.name() + " does not match its digest: expected " + expected +
-                   ", got " + actual);
-    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
-    if (!j.is_object()) fail_runtime("manifest " + identifier + " of " + ref_.name() + " is not JSON");
-    std::string type = j.value("mediaType", r.header("content-type"));
-    if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
-    if (!media::is_index(type) && !media::is_manifest(type))
-      fail_runtime(ref_.str() + " has an unsupported manifest type \"" + type + "\"",
+    oci::Document d = registry::get_manifest(session_, ref_, scopes_, identifier, digest, size);
+    if (!media::is_index(d.media_type) && !media::is_manifest(d.media_type))
+      fail_runtime(ref_.str() + " has an unsupported manifest type \"" + d.media_type + "\"",
                    "only OCI and Docker schema 2 images can be used as a base");
-    store_.put_bytes(actual, r.body, session_.url(get.url));
-    return {r.body, type};
+    store_.put_bytes(d.digest, d.body, session_.url("/v2/" + ref_.repository + "/manifests/" + identifier));
+    return {d.body, d.media_type};
   }
 
   void get_blob(const std::string& digest, int64_t size) {
@@ -222,8 +197,6 @@ class Puller {
 
 }  // namespace
 
-bool is_layout_reference(const std::string& text) { return text.starts_with("oci:"); }
-
 PullResult pull(const std::string& ref, const std::vector<std::string>& platforms, const RegistryOptions& options) {
   Puller puller(parse_reference(ref), options);
   return puller.run(platforms);
@@ -231,7 +204,7 @@ PullResult pull(const std::string& ref, const std::vector<std::string>& platform
 
 std::string resolve_base(const std::string& base, const std::vector<std::string>& platforms,
                          const RegistryOptions& options) {
-  if (is_layout_reference(base)) return base;
+  if (oci::is_layout_reference(base)) return base;
   return pull(base, platforms, options).oci_reference();
 }
 

@@ -28,9 +28,6 @@ struct PullResult {
 // layout a previous pull left in the cache is used, else an error (exit 1).
 PullResult pull(const std::string& ref, const std::vector<std::string>& platforms, const RegistryOptions& options);
 
-// True when TEXT is a local layout reference ("oci:DIR[:TAG]"), not a registry one.
-bool is_layout_reference(const std::string& text);
-
 // service.base as the build reads it: "oci:..." is returned unchanged; a
 // registry reference is pulled and its layout's "oci:DIR:TAG" returned.
 std::string resolve_base(const std::string& base, const std::vector<std::string>& platforms,

@@ -32,7 +32,7 @@ TEST(CliCompletion, BashCompletesSubcommandsFlagsAndSkipsOptionValues) {
   // /tmp/c is --cache-dir's value, not a subcommand.
   EXPECT_EQ(complete("bash", "xraybake --cache-dir /tmp/c ca"), "cache\n");
   EXPECT_EQ(complete("bash", "xraybake --json cache ''"), "ls verify clean --help -h\n");
-  EXPECT_THAT(complete("bash", "xraybake ''"), HasSubstr("init validate fetch build migrate cache schema completion"));
+  EXPECT_THAT(complete("bash", "xraybake ''"), HasSubstr("init validate fetch build migrate inspect cache schema completion"));
 }
 
 TEST(CliCompletion, ZshRegistersTheSameFunctionThroughBashcompinit) {
