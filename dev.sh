@@ -2,24 +2,31 @@
 # The developer's entry point: installs what a fresh Debian 12 machine lacks,
 # configures and builds, and runs the quick start or the tests.
 #
-#   ./dev.sh quickstart   build, then run xraybake on examples/quickstart
+#   ./dev.sh quickstart   build xraybake alone (BUILD_PACKAGES, no tests), then run it on examples/quickstart
 #   ./dev.sh test         build, then run every test (what CI runs): the suite, the
 #                         suite again under ASan+UBSan (build-asan/), a short fuzz
 #                         run (build-fuzz/, clang; FUZZ_SECONDS per target, 20)
-#   ./dev.sh build        install and build only
+#   ./dev.sh build        install and build everything (tests included) only
+#   ./dev.sh setup        install what BUILD_PACKAGES and TEST_PACKAGES name
 #   ./dev.sh bench        build, then run the benchmarks in bench/
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(
+# What building xraybake and the quick start need (./dev.sh quickstart, build).
+BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache git
   libyaml-cpp-dev libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
-  libcli11-dev libkainjow-mustache-dev libgpgme-dev libvalijson-dev libgtest-dev libgmock-dev
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support
-  gnupg busybox-static skopeo umoci oci-image-tool runc docker-registry apache2-utils
-  tini dumb-init hyperfine jq python3 openssl podman libdtl-dev patch
+  libcli11-dev libkainjow-mustache-dev libgpgme-dev libvalijson-dev libdtl-dev
+  musl-tools musl-dev musl-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # the static xraybake-init, amd64 and arm64
+  gnupg busybox-static umoci jq python3  # the quick start's base image and its signed stand-in packages
+)
+# What the tests and benchmarks need besides (./dev.sh test, bench).
+TEST_PACKAGES=(
+  libgtest-dev libgmock-dev
+  qemu-user-static binfmt-support
+  skopeo oci-image-tool runc docker-registry apache2-utils
+  tini dumb-init hyperfine openssl podman patch groff-base
   curl  # the curl CLI reads the referrers API back (generator/registry/push_referrers_test.cpp)
-  musl-tools musl-dev musl-dev:arm64
   clang-14 libclang-rt-14-dev
   docker.io  # a real Docker engine for tests/integration/e2e_docker_test.cpp (Debian's 20.10: /usr/bin/docker)
   nodejs  # node for the npm test clients (tests/fixtures/clients); npm: see setup()
@@ -27,13 +34,15 @@ PACKAGES=(
   python3-jsonschema python3-yaml  # a real JSON Schema validator for `xraybake schema` (tests/integration/cli_init_test.cpp)
 )
 
+# setup [PACKAGE...]: installs what of them is missing (default: all).
 setup() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
+  local wanted=("$@") missing=()
+  ((${#wanted[@]})) || wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   # This machine's nodejs ships npm; Debian's own nodejs needs Debian's npm beside it.
-  command -v npm >/dev/null || missing+=(npm)
+  if [[ " ${wanted[*]} " == *" nodejs "* ]] && ! command -v npm >/dev/null; then missing+=(npm); fi
   if ((${#missing[@]})); then
     echo "dev.sh: installing ${missing[*]}"
     local sudo=""
@@ -51,8 +60,16 @@ BUILD_DIR=${BUILD_DIR:-build}
 
 build() {
   setup
-  cmake -S . -B "$BUILD_DIR" -G Ninja ${CMAKE_ARGS:-} >/dev/null
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DXRAYBAKE_TESTS=ON ${CMAKE_ARGS:-} >/dev/null
   cmake --build "$BUILD_DIR"
+}
+
+# Only xraybake (its man page and completion) and the quick start's fixtures:
+# no GoogleTest, no test binary, none of the test tools.
+build_main() {
+  setup "${BUILD_PACKAGES[@]}"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DXRAYBAKE_TESTS=OFF ${CMAKE_ARGS:-} >/dev/null
+  cmake --build "$BUILD_DIR" --target xraybake xb_man xb_quickstart_fixtures
 }
 
 case "${1:-}" in
@@ -74,7 +91,7 @@ case "${1:-}" in
     tests/fuzz/run.sh "$fuzz_dir" "${FUZZ_SECONDS:-20}"
     ;;
   quickstart)
-    build
+    build_main
     exec examples/quickstart/run.sh "$BUILD_DIR"
     ;;
   bench)
@@ -82,7 +99,7 @@ case "${1:-}" in
     exec bench/run.sh "$BUILD_DIR"
     ;;
   *)
-    sed -n '2,10p' "$0"
+    sed -n '2,11p' "$0"
     exit 2
     ;;
 esac

@@ -26,7 +26,7 @@ say() { printf '%s==> %s%s\n' "$bold" "$*" "$plain"; }
 loud() { printf "$yellow%s$plain\n" "$@"; }
 
 [[ -x $xraybake ]] || { echo "run.sh: $xraybake not found: build first (./dev.sh build)" >&2; exit 1; }
-cmake --build "$build" --target xb_fixtures >/dev/null
+cmake --build "$build" --target xb_quickstart_fixtures >/dev/null
 
 say "Writing the base image $here/base-oci (busybox-static + standin-app)"
 "$root/tests/fixtures/make-base-oci.sh" "$here/base-oci" "$(command -v busybox || echo /bin/busybox)" \

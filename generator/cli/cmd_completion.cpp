@@ -23,15 +23,18 @@ std::vector<std::string> names_of(const CLI::App& app, bool value_options_only) 
   return out;
 }
 
+// What --help lists (`xraybake man` is hidden: no group).
+bool visible(const CLI::App* a) { return !a->get_group().empty(); }
+
 std::vector<std::string> subcommands_of(const CLI::App& app) {
   std::vector<std::string> out;
-  for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; })) out.push_back(s->get_name());
+  for (const CLI::App* s : app.get_subcommands(visible)) out.push_back(s->get_name());
   return out;
 }
 
 std::string bash_script(const CLI::App& root) {
   std::string cases;
-  for (const CLI::App* s : root.get_subcommands([](const CLI::App*) { return true; })) {
+  for (const CLI::App* s : root.get_subcommands(visible)) {
     std::vector<std::string> words = subcommands_of(*s);
     for (const auto& n : names_of(*s, false)) words.push_back(n);
     // A command of commands (cache ls|verify|clean) takes no file.

@@ -18,6 +18,7 @@ void add_cache(CLI::App& app, GlobalOptions& global);
 void add_schema(CLI::App& app, GlobalOptions& global);
 void add_completion(CLI::App& app, GlobalOptions& global);
 void add_inspect(CLI::App& app, GlobalOptions& global);
+void add_man(CLI::App& app, GlobalOptions& global);  // hidden
 
 // --insecure-registry HOST (repeatable), for the commands that reach a registry.
 void add_insecure_registry_flag(CLI::App* cmd, std::vector<std::string>& hosts);

@@ -191,6 +191,7 @@ int main(int argc, char** argv) {
   cli::add_cache(app, global);
   cli::add_schema(app, global);
   cli::add_completion(app, global);
+  cli::add_man(app, global);
 
   const std::string common = common_flags_help(app);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
