@@ -100,7 +100,12 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     if (e.path().filename() != kOutputMarker) files.push_back(e.path().filename().string());
   std::sort(files.begin(), files.end());
   std::optional<registry::PushResult> pushed;
-  if (args.push) pushed = push_image(desc, args, global);
+  if (args.push) {
+    pushed = push_image(desc, args, global);
+    // The task definitions name what was pushed, by digest (as ECS then pulls exactly it).
+    render.image = pushed->name + "@" + pushed->digest;
+    write_ecs_outputs(desc, args.out, render);
+  }
   if (global.json) {
     nlohmann::ordered_json out{{"descriptor", args.file}, {"out", args.out}, {"service", desc.service.name},
                                {"tag", desc.service.tag}, {"platforms", desc.service.platforms}, {"files", files}};

@@ -13,7 +13,7 @@
 namespace xb {
 
 // The keys this section takes (sections.h; the schema test compares them).
-const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray", "agent"};
+const std::vector<std::string> kTopKeys{"apiVersion", "service", "xray", "agent", "ecs"};
 
 namespace {
 
@@ -195,6 +195,8 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path, cons
     read_xray(p, xray ? *xray : Field{"xray", YAML::Node(), YAML::Node()}, d, d.xray);
   }
   check_stop_budget(p, d, top);
+  auto ecs = top.get("ecs");
+  read_ecs(p, ecs ? &*ecs : nullptr, d, d.ecs);
   if (check) check(p, d);
   p.raise_if_any();
   d.warnings = p.warnings();

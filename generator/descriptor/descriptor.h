@@ -99,6 +99,28 @@ struct AgentSpec : AgentBasics {
   YAML::Node config_key;
 };
 
+// The ecs: section (design.md "ECS"): what OUT/ecs-task-definition.json (the
+// container definition) and OUT/ecs-register-task-definition.json (the
+// RegisterTaskDefinition input around it) say besides what the service says.
+struct EcsSpec {
+  bool written = false;                 // an ecs: section is in the file
+  std::string family;                   // default service.name
+  std::string launch_type = "FARGATE";  // FARGATE (awsvpc, task cpu and memory) or EC2
+  int cpu = 256;                        // task CPU units
+  int memory = 512;                     // task memory, MiB
+  std::string execution_role_arn;       // pulls the image and writes the logs; empty: none
+  std::string task_role_arn;            // what the agent sends to X-Ray with; empty: none
+  // awslogs: the container's stdout and stderr (the agent's and the app's).
+  std::string log_group;                // default /ecs/<service.name>
+  std::string log_region;               // default the agent's region; none known: no logConfiguration
+  std::string log_stream_prefix;        // default service.name
+  // The container's health check (xraybake-init --check: the agent's readiness, no shell).
+  Millis health_interval{30000};
+  Millis health_timeout{5000};
+  Millis health_start_period{0};        // 0: the agent's ready_timeout, rounded up
+  int health_retries = 3;
+};
+
 // The kinds design.md names; generator/agents/ says which are implemented.
 inline const std::vector<std::string> kAgentKinds{"xray-daemon", "adot-collector", "cloudwatch-agent",
                                                   "otelcol-contrib"};
@@ -112,6 +134,7 @@ struct Descriptor {
   // xray-daemon (filled by that kind), else unused.
   XraySpec xray;
   std::optional<AgentSpec> agent;  // the agent: section, as written
+  EcsSpec ecs;                      // the ecs: section, defaults filled in
   YAML::Mark agent_mark;            // where the xray: or agent: key is (line 0 when neither is written)
   // Valid but likely wrong (e.g. a stop_timeout above Fargate's maximum);
   // validate and build print them, they never fail a build.

@@ -188,6 +188,19 @@ const Case kCases[] = {
     {"signing_key_missing", kHead + "xray:\n  signing_key: keys/none.asc\n", 6, 16,
      "xray.signing_key: \"keys/none.asc\" is not a file (/nonexistent/keys/none.asc); give the path of the signer's "
      "public key, relative to the descriptor"},
+    // ecs: (ecs_section.cpp)
+    {"ecs_unknown_key", kHead + "ecs:\n  famly: orders\n  logs: {region: us-east-2}\n", 6, 3,
+     "unknown key \"famly\" in ecs (did you mean \"family\"?)"},
+    {"ecs_fargate_memory", kHead + "ecs:\n  cpu: 512\n  memory: 512\n  logs: {region: us-east-2}\n", 7, 11,
+     "ecs.memory: Fargate runs 512 CPU units with 1024 to 4096 MiB in steps of 1024 MiB, not 512"},
+    {"ecs_fargate_cpu", kHead + "ecs:\n  cpu: 300\n  logs: {region: us-east-2}\n", 6, 8,
+     "ecs.cpu: Fargate takes 256, 512, 1024, 2048, 4096, 8192 or 16384 CPU units, not 300 (launch_type: EC2 takes any)"},
+    {"ecs_no_region", kHead + "ecs:\n  family: orders\n", 5, 1,
+     "ecs: the awslogs log configuration needs a region: set ecs.logs.region (or xray.config.Region)"},
+    {"ecs_health_not_whole_seconds", kHead + "ecs:\n  logs: {region: us-east-2}\n  health_check: {interval: 1500ms}\n", 7, 28,
+     "ecs.health_check.interval: 1500ms is not whole seconds (ECS counts seconds)"},
+    {"ecs_role_not_an_arn", kHead + "ecs:\n  task_role_arn: orders\n  logs: {region: us-east-2}\n", 6, 18,
+     "ecs.task_role_arn: \"orders\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"},
 };
 
 class BrokenDescriptor : public testing::TestWithParam<Case> {};

@@ -35,6 +35,9 @@ TEST(DescriptorSchema, NamesTheKeysTheParserTakes) {
   EXPECT_EQ(properties(p.at("xray")), sorted(kXrayKeys));
   EXPECT_EQ(properties(p.at("agent")), sorted(kAgentKeys));
   EXPECT_EQ(properties(p.at("agent").at("properties").at("receivers")), sorted(kReceiverKeys));
+  EXPECT_EQ(properties(p.at("ecs")), sorted(kEcsKeys));
+  EXPECT_EQ(properties(p.at("ecs").at("properties").at("logs")), sorted(kEcsLogsKeys));
+  EXPECT_EQ(properties(p.at("ecs").at("properties").at("health_check")), sorted(kEcsHealthKeys));
   std::vector<std::string> kinds = p.at("agent").at("properties").at("kind").at("enum");
   EXPECT_EQ(kinds, kAgentKinds);
 }

@@ -16,6 +16,9 @@ extern const std::vector<std::string> kFileKeys;
 extern const std::vector<std::string> kXrayKeys;
 extern const std::vector<std::string> kAgentKeys;
 extern const std::vector<std::string> kReceiverKeys;
+extern const std::vector<std::string> kEcsKeys;
+extern const std::vector<std::string> kEcsLogsKeys;
+extern const std::vector<std::string> kEcsHealthKeys;
 
 // DESC gives the descriptor's directory, against which service.files resolve.
 void read_service(Problems& p, const Field& f, const Descriptor& desc, ServiceSpec& out);
@@ -25,6 +28,8 @@ void read_exclude(Problems& p, const Field& f, ServiceSpec& out);
 // DESC gives the descriptor's directory, against which signing_key resolves.
 void read_xray(Problems& p, const Field& f, const Descriptor& desc, XraySpec& out);
 void read_agent(Problems& p, const Field& f, const Descriptor& desc, AgentSpec& out);
+// After service: and the agent's section: its defaults come from them (ecs_section.cpp).
+void read_ecs(Problems& p, const Field* f, const Descriptor& desc, EcsSpec& out);
 
 // The keys xray: and agent: share (xray_section.cpp).
 void read_agent_url(Problems& p, const Field& f, AgentBasics& out);

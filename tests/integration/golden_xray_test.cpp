@@ -11,7 +11,9 @@
 // the stand-in daemon binary: if tests/fixtures/standin-daemon.c changes, the
 // layer does too, and that line says so.
 // ecs-task-definition.json gained "memoryReservation" (30 MiB + TotalBufferSizeMB)
-// by hand in 2026-12: the only change since.
+// by hand in 2026-12, then "healthCheck" (xraybake-init --check) and
+// "logConfiguration" (awslogs, the region from xray.config.Region) by hand:
+// the only changes since.
 //
 // What legitimately differs between machines is replaced by a token before the
 // comparison: the fixture directory (<fixtures>), the .debs' sha256 (the

@@ -303,7 +303,7 @@ TEST_F(OciBuild, TextSummarySaysWhereTheImageIsAndItsDigest) {
   const std::string digest = read_json(dir / "out/oci/index.json")["manifests"][0]["digest"];
   EXPECT_THAT(r.err, HasSubstr("built orders-api (linux/amd64, linux/arm64) in "));
   EXPECT_THAT(r.err, HasSubstr("image  out/oci  " + digest));
-  EXPECT_THAT(r.err, HasSubstr("files  Dockerfile build.json cfg.yaml docker-entrypoint.sh ecs-task-definition.json "
+  EXPECT_THAT(r.err, HasSubstr("files  .dockerignore Dockerfile build.json cfg.yaml docker-entrypoint.sh ecs-register-task-definition.json ecs-task-definition.json "
                                "layers/ oci/ provenance.json sbom/"));
 }
 
