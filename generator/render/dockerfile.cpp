@@ -1,5 +1,7 @@
-// OUT/Dockerfile: the same image as OUT/oci, built by docker buildx (registry
-// base) or podman/buildah (FROM oci:DIR:TAG), without RUN and so without network.
+// OUT/Dockerfile: the same image as OUT/oci, built without RUN and so without
+// network: by docker buildx for a registry base; for a local layout by podman
+// or buildah (FROM oci:DIR:TAG, the default of ARG BASE), or by a Docker engine
+// once the base is loaded into it and named with --build-arg BASE=.
 #include "agents/agent.h"
 #include "descriptor/descriptor.h"
 #include "render/escape.h"
@@ -28,6 +30,25 @@ std::string render_dockerfile(const Descriptor& desc, const RenderOptions& optio
   for (const auto& p : s.platforms) platforms += (platforms.empty() ? "" : ",") + p;
   d.set("platforms", platforms);
   d.set("from", from_line(desc));
+  BaseRef base = parse_base(desc);
+  if (base.oci_layout) {
+    // What the header tells a Docker user: the layout loaded under a local
+    // name per platform (docker-daemon holds one), built FROM it via ARG BASE.
+    data local;
+    local.set("layout", base.dir + (base.tag.empty() ? "" : ":" + base.tag));
+    std::vector<data> docker;
+    for (const auto& p : s.platforms) {
+      std::string arch = platform_arch(p);
+      data one;
+      one.set("arch", arch);
+      one.set("platform", p);
+      one.set("image", "xraybake-base/" + s.name + ":" + arch);
+      one.set("target", s.platforms.size() == 1 ? s.tag : s.tag + "-" + arch);
+      docker.push_back(one);
+    }
+    local.set("docker", mustache_list(docker));
+    d.set("local_base", local);
+  }
   d.set("agent_layer", std::string(agents::agent_for(desc).kind()));
   d.set("has_app", !s.files.empty());
   d.set("labels", mustache_pairs(s.labels, "key", "value"));

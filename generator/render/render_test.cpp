@@ -53,7 +53,13 @@ std::string line_starting(const std::string& text, std::string_view prefix) {
 
 TEST(Render, DockerfileHasTheContractLines) {
   auto df = render_dockerfile(sample(), {});
-  EXPECT_EQ(line_starting(df, "FROM "), "FROM oci:/src/orders/build/app-oci:latest");
+  // A local layout: ARG BASE names it (podman reads it), --build-arg BASE= replaces it for Docker.
+  EXPECT_EQ(line_starting(df, "ARG BASE="), "ARG BASE=oci:/src/orders/build/app-oci:latest");
+  EXPECT_EQ(line_starting(df, "FROM "), "FROM ${BASE}");
+  EXPECT_NE(df.find("#   skopeo copy --override-arch amd64 oci:/src/orders/build/app-oci:latest "
+                    "docker-daemon:xraybake-base/"),
+            std::string::npos)
+      << df;
   EXPECT_NE(df.find("ARG TARGETARCH\nADD layers/xray-daemon-${TARGETARCH}.tar.gz /\n"
                     "ADD layers/xraybake-init-${TARGETARCH}.tar.gz /\nADD layers/service.tar.gz /\n"),
             std::string::npos);

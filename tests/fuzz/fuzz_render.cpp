@@ -66,11 +66,20 @@ void check_init_conf(const std::string& conf) {
 
 void check_ecs(const std::string& text, const xb::Descriptor& d) {
   auto j = nlohmann::json::parse(text);  // throws on bad JSON: not xb::Error, so a finding
-  static const std::set<std::string> kFields{"name", "image", "essential", "stopTimeout", "user", "workingDirectory",
-                                             "portMappings", "environment", "dockerLabels", "memoryReservation"};
+  static const std::set<std::string> kFields{"name",         "image",          "essential",    "stopTimeout",
+                                             "user",         "workingDirectory", "portMappings", "environment",
+                                             "dockerLabels", "memoryReservation", "healthCheck", "logConfiguration"};
   for (const auto& [k, _] : j.items()) require(kFields.count(k) == 1);
   require(j["environment"].size() == xb::image_env(d).size());
   require(j["dockerLabels"].size() == d.service.labels.size());
+  // The health check runs the supervisor without a shell, whatever the descriptor says.
+  require(j["healthCheck"]["command"] == nlohmann::json(xb::health_check_command()));
+  require(j.contains("logConfiguration") == !d.ecs.log_region.empty());
+  if (j.contains("logConfiguration")) require(j["logConfiguration"]["logDriver"] == "awslogs");
+  // The task around it holds exactly this container.
+  auto task = nlohmann::json::parse(xb::render_ecs_register_task_definition(d, text));
+  require(task["containerDefinitions"].size() == 1 && task["containerDefinitions"][0] == j);
+  require(task["family"] == d.ecs.family);
 }
 
 // The agent's config: the daemon's cfg.yaml is Version 2; a collector's YAML

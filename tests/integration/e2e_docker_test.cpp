@@ -237,6 +237,49 @@ TEST_F(E2eDocker, DockerfileBuiltWithBuildKitIsTheSameImageAsTheLayout) {
   expect_no_segment_lost(s, kStandinTermCode, kLongBefore);
 }
 
+// A local OCI layout base (FROM oci:DIR:TAG, which no Docker engine reads):
+// the Dockerfile's header says how to build it with Docker, and those very
+// commands, run as written in OUT, give OUT/oci's config on top of the base.
+TEST_F(E2eDocker, DockerfileOfALocalBaseBuildsInDockerAsItsHeaderSays) {
+  const std::string name = "xb-docker-local-base";
+  // Built only: the engine gets the image from the Dockerfile, never from OUT/oci.
+  std::string why = xraybake_build_in(work->path / name,
+                                      standin_service_yaml(name, "oci:" + fixtures::base_oci() + ":latest",
+                                                           "[linux/amd64]"),
+                                      work->path / "cache", *server);
+  ASSERT_TRUE(why.empty()) << why;
+  std::string dockerfile = read_file(out(name) / "Dockerfile");
+  std::vector<std::string> commands;
+  std::istringstream lines(dockerfile);
+  for (std::string l; std::getline(lines, l);) {
+    if (l.rfind("#   skopeo copy ", 0) == 0)
+      // The engine is the test's own: its socket, where a user's is the default one.
+      commands.push_back("skopeo copy --quiet --dest-daemon-host " + engine->host() + l.substr(15));
+    else if (l.rfind("#   DOCKER_BUILDKIT=1 docker build ", 0) == 0)
+      // Debian's client (20.10, BuildKit built in): a newer one on PATH wants buildx for BuildKit.
+      commands.push_back("DOCKER_BUILDKIT=1 " + std::string(kDocker) + l.substr(l.find(" build ")));
+  }
+  ASSERT_EQ(commands.size(), 2u) << dockerfile;
+  EXPECT_NE(dockerfile.find("\nARG BASE=oci:" + fixtures::base_oci() + ":latest\nFROM ${BASE}\n"), std::string::npos)
+      << dockerfile;
+  for (const auto& c : commands) {
+    auto r = run({"sh", "-c", "cd '" + out(name).string() + "' && " + c},
+                 {"DOCKER_HOST=" + engine->host(), "DOCKER_CONFIG=" + (work->path / "docker-config").string()}, 300s);
+    ASSERT_EQ(r.status, 0) << c << "\n" << r.output;
+  }
+  json want = oci_image_config(out(name) / "oci", "amd64");
+  json built = engine->inspect(name + ":1.0.0");  // the header's -t: the service's tag
+  json from_df = built["Config"];
+  for (const char* key : {"Env", "Entrypoint", "Cmd", "User", "WorkingDir", "StopSignal"})
+    EXPECT_EQ(from_df[key], want[key]) << key;
+  // The base's layers, then the agent's, the supervisor's and the service's.
+  json base = engine->inspect("xraybake-base/" + name + ":amd64");
+  const json& layers = built["RootFS"]["Layers"];
+  ASSERT_EQ(layers.size(), base["RootFS"]["Layers"].size() + 3) << built["RootFS"];
+  for (size_t i = 0; i < base["RootFS"]["Layers"].size(); i++) EXPECT_EQ(layers[i], base["RootFS"]["Layers"][i]);
+  EXPECT_EQ(built["Architecture"], "amd64");
+}
+
 // examples/node-app as a user builds it (issue 14.3): its app/ with what
 // `npm ci --omit=dev` installs (the fixture clients' aws-xray-sdk-core 3.12.0,
 // the version its package.json pins) goes in by service.files; its descriptor
