@@ -12,13 +12,6 @@ namespace xb {
 
 using kainjow::mustache::data;
 
-static std::string from_line(const Descriptor& desc) {
-  BaseRef base = parse_base(desc);
-  if (!base.oci_layout) return base.reference;
-  // Absolute: podman resolves oci: paths against its working directory.
-  return "oci:" + base.dir + (base.tag.empty() ? "" : ":" + base.tag);
-}
-
 std::string render_dockerfile(const Descriptor& desc, const RenderOptions& options) {
   const auto& s = desc.service;
   data d;
@@ -29,13 +22,15 @@ std::string render_dockerfile(const Descriptor& desc, const RenderOptions& optio
   std::string platforms;
   for (const auto& p : s.platforms) platforms += (platforms.empty() ? "" : ",") + p;
   d.set("platforms", platforms);
-  d.set("from", from_line(desc));
   BaseRef base = parse_base(desc);
+  // An oci: layout's DIR[:TAG], absolute: podman resolves oci: paths against its working directory.
+  const std::string layout = base.dir + (base.tag.empty() ? "" : ":" + base.tag);
+  d.set("from", base.oci_layout ? "oci:" + layout : base.reference);
   if (base.oci_layout) {
     // What the header tells a Docker user: the layout loaded under a local
     // name per platform (docker-daemon holds one), built FROM it via ARG BASE.
     data local;
-    local.set("layout", base.dir + (base.tag.empty() ? "" : ":" + base.tag));
+    local.set("layout", layout);
     std::vector<data> docker;
     for (const auto& p : s.platforms) {
       std::string arch = platform_arch(p);

@@ -254,7 +254,7 @@ TEST_F(E2eDocker, DockerfileOfALocalBaseBuildsInDockerAsItsHeaderSays) {
   for (std::string l; std::getline(lines, l);) {
     if (l.rfind("#   skopeo copy ", 0) == 0)
       // The engine is the test's own: its socket, where a user's is the default one.
-      commands.push_back("skopeo copy --quiet --dest-daemon-host " + engine->host() + l.substr(15));
+      commands.push_back("skopeo copy --quiet --dest-daemon-host " + engine->host() + l.substr(l.find(" copy ") + 5));
     else if (l.rfind("#   DOCKER_BUILDKIT=1 docker build ", 0) == 0)
       // Debian's client (20.10, BuildKit built in): a newer one on PATH wants buildx for BuildKit.
       commands.push_back("DOCKER_BUILDKIT=1 " + std::string(kDocker) + l.substr(l.find(" build ")));
@@ -269,9 +269,8 @@ TEST_F(E2eDocker, DockerfileOfALocalBaseBuildsInDockerAsItsHeaderSays) {
   }
   json want = oci_image_config(out(name) / "oci", "amd64");
   json built = engine->inspect(name + ":1.0.0");  // the header's -t: the service's tag
-  json from_df = built["Config"];
   for (const char* key : {"Env", "Entrypoint", "Cmd", "User", "WorkingDir", "StopSignal"})
-    EXPECT_EQ(from_df[key], want[key]) << key;
+    EXPECT_EQ(built["Config"][key], want[key]) << key;
   // The base's layers, then the agent's, the supervisor's and the service's.
   json base = engine->inspect("xraybake-base/" + name + ":amd64");
   const json& layers = built["RootFS"]["Layers"];

@@ -12,9 +12,9 @@
 // layer does too, and that line says so.
 // ecs-task-definition.json gained "memoryReservation" (30 MiB + TotalBufferSizeMB)
 // by hand in 2026-12, then "healthCheck" (xraybake-init --check) and
-// "logConfiguration" (awslogs, the region from xray.config.Region) by hand:
-// Then the Dockerfile's header and FROM for a local base (ARG BASE, the
-// Docker commands), rewritten with XB_UPDATE_GOLDEN=1 and nothing else changed:
+// "logConfiguration" (awslogs, the region from xray.config.Region) by hand;
+// then the Dockerfile's header and FROM for a local base (ARG BASE, the Docker
+// commands), rewritten with XB_UPDATE_GOLDEN=1 with nothing else changed:
 // the only changes since.
 //
 // What legitimately differs between machines is replaced by a token before the
