@@ -20,15 +20,27 @@ constexpr int kLevel = 6;  // zlib's default: about its ratio, at several times 
 
 using Bytes = std::vector<unsigned char>;
 
-// One block as one gzip member. A compressor each: they are not shared between threads.
+constexpr unsigned char kUnixOs = 3;  // the header's OS byte, as zlib wrote it before (libdeflate's is 255)
+
+void put_le32(Bytes& out, uint32_t v) {
+  for (int i = 0; i < 4; i++) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+
+// One block as one gzip member (RFC 1952: a 10-byte header with no name and
+// no time, raw deflate, CRC-32 and size). A compressor each: they are not
+// shared between threads.
 Bytes compress_block(const Bytes& in) {
   struct libdeflate_compressor* c = libdeflate_alloc_compressor(kLevel);
   if (!c) throw std::bad_alloc();
-  Bytes out(libdeflate_gzip_compress_bound(c, in.size()));
-  size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
+  Bytes out{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, kUnixOs};
+  const size_t header = out.size();
+  out.resize(header + libdeflate_deflate_compress_bound(c, in.size()));
+  size_t n = libdeflate_deflate_compress(c, in.data(), in.size(), out.data() + header, out.size() - header);
   libdeflate_free_compressor(c);
   if (n == 0) throw std::runtime_error("libdeflate: the bound was too small");  // cannot happen
-  out.resize(n);
+  out.resize(header + n);
+  put_le32(out, libdeflate_crc32(0, in.data(), in.size()));
+  put_le32(out, static_cast<uint32_t>(in.size()));
   return out;
 }
 
