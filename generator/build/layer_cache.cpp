@@ -113,7 +113,7 @@ void LayerCache::put(const std::string& key, const fs::path& layer, const Cached
 
 std::string daemon_layer_key(const std::string& deb_sha256, const std::string& arch, const std::string& binary_path,
                              int64_t epoch) {
-  return sha256_hex(std::string(kDaemonLayerFormat) + "\n" + XRAYBAKE_VERSION + "\n" + deb_sha256 + "\n" + arch +
+  return sha256_hex(std::string(kDaemonLayerFormat) + "\n" + oci::kGzipFormat + "\n" + XRAYBAKE_VERSION + "\n" + deb_sha256 + "\n" + arch +
                     "\n" + binary_path + "\n" + std::to_string(epoch));
 }
 

@@ -28,7 +28,7 @@ namespace xb::build {
 // The daemon layer's format; part of the cache key and of xraybake.lock's
 // layer record. Bump when the layer's bytes change for the same inputs
 // (layer_writer.cpp, gzip_tee.cpp).
-inline constexpr const char* kDaemonLayerFormat = "daemon-layer/1";
+inline constexpr const char* kDaemonLayerFormat = "daemon-layer/2";
 
 struct CachedLayer {
   oci::BlobDigests blob;

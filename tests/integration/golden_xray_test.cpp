@@ -15,7 +15,10 @@
 // "logConfiguration" (awslogs, the region from xray.config.Region) by hand;
 // then the Dockerfile's header and FROM for a local base (ARG BASE, the Docker
 // commands), rewritten with XB_UPDATE_GOLDEN=1 with nothing else changed:
-// the only changes since.
+// Then layers.json's compressed digests, rewritten with XB_UPDATE_GOLDEN=1
+// when layers went from zlib to libdeflate in 1 MiB gzip members (issue 15.2):
+// the configs' diff_ids did not change, so the uncompressed layers are the
+// same bytes as before. The only changes since.
 //
 // What legitimately differs between machines is replaced by a token before the
 // comparison: the fixture directory (<fixtures>), the .debs' sha256 (the
