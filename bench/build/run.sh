@@ -3,7 +3,8 @@
 # run on the same realistic .deb: Debian's skopeo (a ~16 MB Go binary, like
 # the real daemon) packaged as /usr/bin/xray and served from a file:// URL.
 #
-#   a. warm `xraybake build`, one platform, against standard tools (pipeline.sh)
+#   a. warm `xraybake build`, one platform, against standard tools (pipeline.sh);
+#      also cold (empty cache: fetch, read the .deb, compress) against the same
 #   b. 50 services, one daemon version, one cache, one after another, against one service
 #   c. peak RSS of `xraybake build` on a 100 MB .deb
 #   d. 4 builds at once on one cache dir: all succeed, outputs equal to sequential builds
@@ -81,18 +82,22 @@ mkdir -p "$w/init" "$w/service"
 tar -xzf "$w/out/a/layers/xraybake-init-$arch.tar.gz" -C "$w/init"
 tar -xzf "$w/out/a/layers/service.tar.gz" -C "$w/service"
 hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$w/a.json" \
-  --prepare "rm -rf $w/cache-deb/layers" \
+  --prepare "rm -rf $w/cache-deb/layers $w/cache-cold" \
   -n xraybake-warm "$xb -q --cache-dir $w/cache-a build $one -o $w/out/a" \
   -n xraybake-deb-cached "$xb -q --cache-dir $w/cache-deb build $one -o $w/out/a2" \
+  -n xraybake-cold "$xb -q --cache-dir $w/cache-cold build $one -o $w/out/a3" \
   -n pipeline "$here/pipeline.sh $deb $base $w/init $w/service $w/pipeline" > "$w/a.log" 2>&1 || {
   cat "$w/a.log"; exit 1; }
 median() { hyperfine_median "$w/a.json" "$1"; }
-ta=$(median xraybake-warm) tdeb=$(median xraybake-deb-cached) tp=$(median pipeline)
+ta=$(median xraybake-warm) tdeb=$(median xraybake-deb-cached) tcold=$(median xraybake-cold) tp=$(median pipeline)
 ratio=$(calc "round($ta / $tp, 3)")
 report "a. warm build / standard-tools pipeline (median of $runs)" \
   "$(calc "round($ta, 3)") s / $(calc "round($tp, 3)") s = $ratio (<= 0.5)" "$(calc "int($ratio <= 0.5)")"
 printf '%-58s %s\n' "   (no layer cache, .deb cached: build / pipeline)" \
   "$(calc "round($tdeb, 3)") s / $(calc "round($tp, 3)") s = $(calc "round($tdeb / $tp, 3)")"
+ratio=$(calc "round($tcold / $tp, 3)")
+report "a''. cold build (empty cache) / standard-tools pipeline" \
+  "$(calc "round($tcold, 3)") s / $(calc "round($tp, 3)") s = $ratio (<= 0.3)" "$(calc "int($ratio <= 0.3)")"
 
 # --- b ----------------------------------------------------------------------
 for i in $(seq 1 50); do descriptor "svc-$i" 3.6.6 "$deb" >/dev/null; done

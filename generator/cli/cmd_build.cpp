@@ -7,6 +7,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "cli/build_fleet.h"
 #include "cli/commands.h"
 #include "agents/agent.h"
 #include "descriptor/descriptor.h"
@@ -27,7 +28,9 @@ namespace {
 
 struct BuildArgs {
   std::string file = "xraybake.yaml";
+  std::vector<std::string> files;  // as given; several: a fleet (cli/build_fleet.h)
   std::string out = "out";
+  unsigned jobs = 0;               // -j: a fleet's builds at once, 0: one per CPU
   bool text_only = false;  // --text-only: no fetch, no layers, no OCI image
   bool refresh = false;    // --refresh: download the .debs again
   bool push = false;                          // --push [REF]
@@ -111,7 +114,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
                                {"tag", desc.service.tag}, {"platforms", desc.service.platforms}, {"files", files}};
     if (!image.is_null()) out["image"] = image;
     if (pushed)
-      out["push"] = {{"reference", pushed->reference}, {"digest", pushed->digest},
+      out["push"] = {{"reference", pushed->reference}, {"name", pushed->name}, {"digest", pushed->digest},
                      {"media_type", pushed->media_type}, {"bytes_uploaded", pushed->bytes_uploaded},
                      {"blobs_uploaded", pushed->blobs_uploaded}, {"blobs_existing", pushed->blobs_existing},
                      {"blobs_mounted", pushed->blobs_mounted}, {"resumed", pushed->resumed + pushed->restarted},
@@ -145,13 +148,23 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       "or an earlier xraybake output (it holds build.json or .xraybake-output); never the current\n"
       "directory, $HOME, the descriptor's directory, the cache or a parent of one. An interrupted\n"
       "build (Ctrl-C, SIGTERM) removes its staging directory.\n\n"
+      "Several FILEs or DIRs (DIR means DIR/xraybake.yaml) are a fleet: each service is built into\n"
+      "OUT/<service.name>/ by its own xraybake process, -j at once, sharing the cache (each agent .deb\n"
+      "is downloaded once and each agent layer compressed once); every one is attempted, one line\n"
+      "each as it ends (a table at the end on a terminal), --json one array, and the exit status\n"
+      "is the worst of theirs.\n\n"
       "Examples:\n"
       "  xraybake build                         # ./xraybake.yaml into ./out\n"
       "  xraybake build services/orders/xraybake.yaml -o build/orders\n"
+      "  xraybake build services/* -o build -j 8   # each into build/<service.name>/\n"
       "  xraybake --templates my-templates build   # use your own Dockerfile.mustache etc.");
   static BuildArgs args;
   args = BuildArgs{};
-  cmd->add_option("FILE", args.file, "The descriptor (default ./xraybake.yaml)");
+  cmd->add_option("FILE", args.files, "The descriptor (default ./xraybake.yaml; DIR means DIR/xraybake.yaml); several: a fleet")
+      ->type_name("FILE|DIR...");
+  cmd->add_option("-j,--jobs", args.jobs, "A fleet's builds at once (default: one per CPU)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber.description(""));
   cmd->add_option("-o,--out", args.out, "Output directory (default ./out)");
   cmd->add_flag("--text-only", args.text_only,
                 "Only the text outputs (Dockerfile, docker-entrypoint.sh, ecs-task-definition.json, cfg.yaml): "
@@ -167,7 +180,21 @@ void add_build(CLI::App& app, GlobalOptions& global) {
   add_insecure_registry_flag(cmd, args.insecure_registries);
   cmd->callback([&global, push] {
     args.push = push->count() > 0;
-    run_build(args, global);
+    for (auto& f : args.files) f = descriptor_path(f);
+    if (args.files.size() <= 1) {
+      if (!args.files.empty()) args.file = args.files.front();
+      return run_build(args, global);
+    }
+    if (!args.push_ref.empty())
+      fail_input("--push=" + args.push_ref + " names one image, and this builds " + std::to_string(args.files.size()) +
+                     " services",
+                 "write --push alone: each service is pushed as its service.tag");
+    FleetRequest fleet{args.files, args.out, args.jobs, {}};
+    if (args.text_only) fleet.build_flags.push_back("--text-only");
+    if (args.refresh) fleet.build_flags.push_back("--refresh");
+    if (args.push) fleet.build_flags.push_back("--push");
+    for (const auto& h : args.insecure_registries) fleet.build_flags.insert(fleet.build_flags.end(), {"--insecure-registry", h});
+    run_fleet(fleet, global);
   });
 }
 

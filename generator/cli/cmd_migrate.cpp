@@ -38,8 +38,8 @@ std::vector<std::pair<std::string, fs::path>> resolve(const std::vector<std::str
   std::vector<std::pair<std::string, fs::path>> out;
   std::set<fs::path> seen;
   for (std::string f : args.empty() ? std::vector<std::string>{"xraybake.yaml"} : args) {
+    f = descriptor_path(f);
     std::error_code ec;
-    if (f.ends_with("/") || fs::is_directory(f, ec)) f = (fs::path(f) / "xraybake.yaml").lexically_normal().string();
     fs::path target = fs::weakly_canonical(f, ec);
     if (ec) target = f;
     if (seen.insert(target).second) out.emplace_back(f, target);

@@ -1,8 +1,16 @@
 #include "cli/options.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace xb::cli {
+
+std::string descriptor_path(const std::string& arg) {
+  std::error_code ec;
+  if (arg.ends_with("/") || std::filesystem::is_directory(arg, ec))
+    return (std::filesystem::path(arg) / "xraybake.yaml").lexically_normal().string();
+  return arg;
+}
 
 std::string default_cache_dir() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/xraybake";

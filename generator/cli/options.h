@@ -19,6 +19,9 @@ struct GlobalOptions {
   bool json = false;          // --json: machine-readable result on stdout
 };
 
+// A descriptor argument: a directory (or a path ending in /) means DIR/xraybake.yaml.
+std::string descriptor_path(const std::string& arg);
+
 // $XDG_CACHE_HOME/xraybake, else ~/.cache/xraybake.
 std::string default_cache_dir();
 

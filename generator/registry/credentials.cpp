@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "registry/subprocess.h"
+#include "util/subprocess.h"
 #include "util/error.h"
 #include "util/fs.h"
 

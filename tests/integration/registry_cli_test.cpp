@@ -112,6 +112,26 @@ TEST_F(RegistryCli, SecondServiceWithTheSameDaemonSendsOnlyItsOwnLayers) {
   EXPECT_EQ(remote_digest(reg, reg.host() + "/svc-b:1"), layout_digest(b / "out"));
 }
 
+// A fleet pushes each service as its service.tag (here on the loopback
+// registry) and prints NAME@DIGEST for each, in the order given.
+TEST_F(RegistryCli, FleetPushesEveryServiceAsItsTag) {
+  RegistryServer reg;
+  for (const char* n : {"fleet-a", "fleet-b"}) {
+    fs::path d = service(n);
+    std::string y = slurp(d / "xraybake.yaml");
+    y.replace(y.find(std::string("tag: ") + n), 5, "tag: " + reg.host() + "/");
+    spit(d / "xraybake.yaml", y);
+  }
+  auto r = build(tmp.path(), {"fleet-a", "fleet-b", "--push", "--insecure-registry", reg.host()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string a = layout_digest(tmp / "out/fleet-a"), b = layout_digest(tmp / "out/fleet-b");
+  EXPECT_EQ(r.out, reg.host() + "/fleet-a@" + a + "\n" + reg.host() + "/fleet-b@" + b + "\n");
+  EXPECT_EQ(remote_digest(reg, reg.host() + "/fleet-a:1.0"), a);
+  EXPECT_EQ(remote_digest(reg, reg.host() + "/fleet-b:1.0"), b);
+  // Each task definition names what was pushed, by digest.
+  EXPECT_THAT(slurp(tmp / "out/fleet-b/ecs-task-definition.json"), HasSubstr(reg.host() + "/fleet-b@" + b));
+}
+
 TEST_F(RegistryCli, RegistryBaseBuildsTheSameImageAsTheLayout) {
   RegistryServer reg;
   auto cp = regtest::shell("skopeo copy --preserve-digests --dest-tls-verify=false oci:" + fixtures::dir() +

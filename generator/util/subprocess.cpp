@@ -1,4 +1,4 @@
-#include "registry/subprocess.h"
+#include "util/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace xb::registry {
+namespace xb {
 
 SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std::string& input) {
   int in[2], out[2], err[2];
@@ -84,4 +84,4 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std:
   return result;
 }
 
-}  // namespace xb::registry
+}  // namespace xb

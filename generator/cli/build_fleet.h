@@ -1,0 +1,31 @@
+// xraybake build FILE|DIR... with more than one descriptor: a fleet in one
+// invocation. Each service is built by a child xraybake (its own process, so a
+// failure, a crash or a leak stays in it) into OUT/<service.name>/, -j at once.
+// They share the cache: each agent .deb is downloaded once (the cache's
+// download lock; the others find it there), each agent layer compressed once
+// (the layer cache), each registry base pulled once. Every service is
+// attempted; the exit status is the worst of theirs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+
+namespace xb::cli {
+
+struct FleetRequest {
+  std::vector<std::string> files;        // descriptors, DIR already made DIR/xraybake.yaml
+  std::string out;                       // OUT: each service into OUT/<service.name>/
+  unsigned jobs = 0;                     // builds at once; 0: one per CPU
+  std::vector<std::string> build_flags;  // the child's flags after "build FILE -o DIR"
+};
+
+// Builds every service; prints one line per service as it ends (a table at the
+// end on a terminal), with --json one array in the order of FILES. Throws
+// Reported with the worst exit status when any failed, Error before building
+// anything when the request itself is wrong (two descriptors naming one service,
+// OUT a single build's output).
+void run_fleet(const FleetRequest& request, const GlobalOptions& global);
+
+}  // namespace xb::cli

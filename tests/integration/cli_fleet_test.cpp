@@ -1,0 +1,178 @@
+// `xraybake build FILE|DIR...`: a fleet in one invocation (issue 15.1), through
+// the real binary. The agent .debs come from a loopback server that counts its
+// requests, so "one download per .deb for all services" is what the server saw.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <mutex>
+
+#include "fixtures/fixtures.h"
+#include "integration/cli_helpers.h"
+#include "support/http_server.h"
+#include "support/temp_dir.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+
+namespace xb::test {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string service(const std::string& name, const std::string& extra = "") {
+  return "apiVersion: xraybake/v1\n"
+         "service:\n"
+         "  name: " + name + "\n"
+         "  base: oci:" + fixtures::base_multi_oci() + ":latest\n"
+         "  platforms: [linux/amd64, linux/arm64]\n"
+         "  command: [/usr/local/bin/standin-app]\n"
+         "  tag: " + name + ":1.0.0\n" + extra +
+         "xray:\n"
+         "  version: 3.6.6\n"
+         // Pinned, as a fleet's descriptors are (or their xraybake.lock): a pin
+         // is what lets one service use the .deb another downloaded.
+         "  sha256: {amd64: " + sha256_hex(read_file(fixtures::deb("amd64"))) +
+         ", arm64: " + sha256_hex(read_file(fixtures::deb("arm64"))) + "}\n"
+         "  config: {LocalMode: true}\n";
+}
+
+class CliFleet : public ::testing::Test {
+ protected:
+  // Serves the fixture .debs by name, counting each target.
+  HttpServer mirror{[this](const Request& r) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (r.method == "GET") ++gets[r.target];
+    }
+    std::string file = fixtures::deb_dir() + r.target;
+    if (!fs::exists(file)) return Response::status_only(404);
+    return Response::bytes(read_file(file));
+  }};
+  std::mutex mu;
+  std::map<std::string, int> gets;
+  TempDir dir;
+
+  RunResult xraybake(std::vector<std::string> args) {
+    std::vector<std::string> argv{XB_XRAYBAKE_BIN, "--cache-dir", (dir / "cache").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv,
+                       {{"XRAYBAKE_DAEMON_URL", mirror.url("/aws-xray-daemon-linux-{arch}-{version}.deb")},
+                        {"SOURCE_DATE_EPOCH", "1700000000"}, {"CI", "true"}},
+                       dir.path().string());
+  }
+};
+
+TEST_F(CliFleet, ServicesBuildIntoOutByNameWithOneDownloadPerDebAndTheSameBytesAsAlone) {
+  for (const char* n : {"orders", "billing", "search", "users"}) spit(dir / "svc" / n / "xraybake.yaml", service(n));
+  // A FILE, a DIR, a DIR/ and another FILE: each means its xraybake.yaml.
+  RunResult r = xraybake({"--json", "build", "svc/orders/xraybake.yaml", "svc/billing", "svc/search/",
+                          "svc/users/xraybake.yaml", "-o", "fleet", "-j", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json all = json::parse(r.out);
+  ASSERT_TRUE(all.is_array());
+  ASSERT_EQ(all.size(), 4u);
+  std::vector<std::string> names;
+  for (const auto& s : all) {
+    names.push_back(s["service"]);
+    EXPECT_EQ(s["exit_code"], 0);
+    EXPECT_EQ(s["out"], "fleet/" + s["service"].get<std::string>());
+    EXPECT_TRUE(s["image"]["index"]["digest"].get<std::string>().starts_with("sha256:")) << s.dump();
+    EXPECT_TRUE(fs::exists(dir / "fleet" / s["service"].get<std::string>() / "oci/index.json"));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"orders", "billing", "search", "users"}));  // the order given
+  EXPECT_EQ(all[1]["descriptor"], "svc/billing/xraybake.yaml");
+  // Four services, two platforms: each .deb fetched once.
+  EXPECT_EQ(gets, (std::map<std::string, int>{{"/aws-xray-daemon-linux-amd64-3.6.6.deb", 1},
+                                              {"/aws-xray-daemon-linux-arm64-3.6.6.deb", 1}}));
+
+  // A service of the fleet is the very image it is when built alone.
+  RunResult alone = xraybake({"build", "svc/search", "-o", "alone"});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_EQ(read_file(dir / "alone/oci/index.json"), read_file(dir / "fleet/search/oci/index.json"));
+  EXPECT_EQ(read_file(dir / "alone/Dockerfile"), read_file(dir / "fleet/search/Dockerfile"));
+}
+
+TEST_F(CliFleet, EveryServiceIsAttemptedAndAFailureNamesItsDescriptor) {
+  spit(dir / "a/xraybake.yaml", service("alpha"));
+  spit(dir / "b/xraybake.yaml", service("beta", "  bogus_key: 1\n"));  // bad input: exit 2
+  spit(dir / "c/xraybake.yaml", service("gamma"));
+  RunResult r = xraybake({"build", "a", "b", "c", "-o", "fleet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  // Not a terminal: one line per service, then the failure's own diagnostics under its name.
+  EXPECT_THAT(r.err, HasSubstr("alpha: built in "));
+  EXPECT_THAT(r.err, HasSubstr("gamma: built in "));
+  EXPECT_THAT(r.err, HasSubstr("b/xraybake.yaml: FAILED: "));  // no service name: it did not load
+  EXPECT_THAT(r.err, HasSubstr("b/xraybake.yaml | b/xraybake.yaml:"));  // FILE:LINE:COL of the bad key
+  EXPECT_THAT(r.err, HasSubstr("bogus_key"));
+  EXPECT_TRUE(fs::exists(dir / "fleet/alpha/oci/index.json"));
+  EXPECT_TRUE(fs::exists(dir / "fleet/gamma/oci/index.json"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / "fleet"), fs::directory_iterator()), 2);
+
+  // A runtime failure alone (the mirror has no 9.9.9) is exit 1, the others still built.
+  fs::remove_all(dir / "cache");
+  std::string missing = service("delta");
+  missing.replace(missing.find("3.6.6"), 5, "9.9.9");
+  // Unpinned: a pin would name the bytes alpha downloads, whatever the version says.
+  size_t pin = missing.find("  sha256:");
+  missing.erase(pin, missing.find('\n', pin) + 1 - pin);
+  spit(dir / "d/xraybake.yaml", missing);
+  RunResult j = xraybake({"--json", "build", "a", "d", "-o", "fleet2"});
+  EXPECT_EQ(j.exit_code, 1) << j.err;
+  json all = json::parse(j.out);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]["exit_code"], 0);
+  EXPECT_EQ(all[1]["exit_code"], 1);
+  EXPECT_THAT(all[1]["error"]["message"].get<std::string>(), HasSubstr("9.9.9"));
+  EXPECT_EQ(all[1]["descriptor"], "d/xraybake.yaml");
+}
+
+TEST_F(CliFleet, TwoDescriptorsNamingOneServiceAreRefusedBeforeAnyBuild) {
+  spit(dir / "a/xraybake.yaml", service("orders"));
+  spit(dir / "b/xraybake.yaml", service("orders"));
+  RunResult r = xraybake({"build", "a", "b", "-o", "fleet"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("a/xraybake.yaml and b/xraybake.yaml both name the service orders"));
+  EXPECT_FALSE(fs::exists(dir / "fleet"));
+  EXPECT_TRUE(gets.empty());
+}
+
+TEST_F(CliFleet, OutThatIsASingleBuildAndPushWithOneRefAreRefused) {
+  spit(dir / "a/xraybake.yaml", service("alpha"));
+  spit(dir / "b/xraybake.yaml", service("beta"));
+  ASSERT_EQ(xraybake({"build", "a", "-o", "single"}).exit_code, 0);
+  std::string before = read_file(dir / "single/build.json");
+  RunResult r = xraybake({"build", "a", "b", "-o", "single"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("single is the output of a single build"));
+  EXPECT_EQ(read_file(dir / "single/build.json"), before);
+  EXPECT_FALSE(fs::exists(dir / "single/alpha"));
+
+  RunResult p = xraybake({"build", "a", "b", "--push=127.0.0.1:1/x:1", "-o", "fleet"});
+  EXPECT_EQ(p.exit_code, 2);
+  EXPECT_THAT(p.err, HasSubstr("write --push alone"));
+}
+
+TEST_F(CliFleet, FetchTakesSeveralDescriptorsAndDownloadsASharedDebOnce) {
+  spit(dir / "a/xraybake.yaml", service("alpha"));
+  spit(dir / "b/xraybake.yaml", service("beta"));
+  spit(dir / "c/xraybake.yaml", "apiVersion: xraybake/v1\nservice: {name: broken}\n");
+  RunResult r = xraybake({"--json", "fetch", "a", "c", "b/xraybake.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("c/xraybake.yaml:2:1: missing service.base"));
+  json all = json::parse(r.out);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["file"], "a/xraybake.yaml");
+  EXPECT_EQ(all[0]["debs"]["amd64"]["downloaded"], true);
+  EXPECT_EQ(all[1]["file"], "c/xraybake.yaml");
+  EXPECT_EQ(all[1]["error"]["exit_code"], 2);
+  EXPECT_EQ(all[2]["debs"]["amd64"]["downloaded"], false);  // a's download, found by its pin
+  EXPECT_EQ(gets, (std::map<std::string, int>{{"/aws-xray-daemon-linux-amd64-3.6.6.deb", 1},
+                                              {"/aws-xray-daemon-linux-arm64-3.6.6.deb", 1}}));
+}
+
+}  // namespace
+}  // namespace xb::test
