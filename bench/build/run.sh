@@ -5,7 +5,8 @@
 #
 #   a. warm `xraybake build`, one platform, against standard tools (pipeline.sh);
 #      also cold (empty cache: fetch, read the .deb, compress) against the same
-#   b. 50 services, one daemon version, one cache, one after another, against one service
+#   b. 50 services, one daemon version, one cache, one after another, against one service;
+#      b'. the same 50 in one invocation (a fleet), b''. its peak RSS
 #   c. peak RSS of `xraybake build` on a 100 MB .deb
 #   d. 4 builds at once on one cache dir: all succeed, outputs equal to sequential builds
 #
@@ -115,6 +116,19 @@ ratio=$(calc "round($t50 / $t1, 2)")
 report "b. 50 services, one cache / one service (empty cache)" \
   "$(calc "round($t50, 2)") s / $(calc "round($t1, 3)") s = $ratio (<= 3)" "$(calc "int($ratio <= 3)")"
 rm -rf "$w"/out/b-*
+# b'. The same 50 in one invocation (a fleet: -j one per CPU), empty cache, and its peak RSS.
+files=()
+for i in $(seq 1 50); do files+=("$w/svc/svc-$i/xraybake.yaml"); done
+rm -rf "$w/cache-b" "$w/out/fleet"
+t0=$(now); "$xb" -q --cache-dir "$w/cache-b" build "${files[@]}" -o "$w/out/fleet"; tf=$(calc "$(now) - $t0")
+ratio=$(calc "round($tf / $t1, 2)")
+report "b'. 50 services in one invocation / one service (empty caches)" \
+  "$(calc "round($tf, 2)") s / $(calc "round($t1, 3)") s = $ratio (<= 1.5)" "$(calc "int($ratio <= 1.5)")"
+rm -rf "$w/cache-b" "$w/out/fleet"
+rss_fleet=$("$here/peak_rss.py" "$xb" -q --cache-dir "$w/cache-b" build "${files[@]}" -o "$w/out/fleet")
+report "b''. peak RSS of the 50-service invocation (any one process)" \
+  "$((rss_fleet / 1024)) MiB (<= 64)" "$((rss_fleet <= 65536))"
+rm -rf "$w/cache-b" "$w/out/fleet"
 
 # --- c ----------------------------------------------------------------------
 bigd=$(descriptor svc-big 9.9.9 "$big")
