@@ -8,6 +8,8 @@
 #                         suite again under ASan+UBSan (build-asan/), a short fuzz
 #                         run (build-fuzz/, clang; FUZZ_SECONDS per target, 20)
 #   ./dev.sh build        install and build everything (tests included) only
+#   ./dev.sh install      build xraybake alone (as quickstart does), then cmake --install into
+#                         PREFIX (default /usr/local): the binary, its man page, its bash completion
 #   ./dev.sh setup        install what BUILD_PACKAGES and TEST_PACKAGES name
 #   ./dev.sh bench        build, then run the benchmarks in bench/
 set -euo pipefail
@@ -95,6 +97,10 @@ case "${1:-}" in
     cmake --build "$fuzz_dir" --target fuzz_all
     tests/fuzz/run.sh "$fuzz_dir" "${FUZZ_SECONDS:-20}"
     ;;
+  install)
+    build_main
+    cmake --install "$QUICKSTART_BUILD_DIR" --prefix "${PREFIX:-/usr/local}"
+    ;;
   quickstart)
     build_main
     exec examples/quickstart/run.sh "$QUICKSTART_BUILD_DIR"
@@ -104,7 +110,7 @@ case "${1:-}" in
     exec bench/run.sh "$BUILD_DIR"
     ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,14p' "$0"
     exit 2
     ;;
 esac
