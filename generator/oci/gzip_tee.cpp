@@ -26,22 +26,36 @@ void put_le32(Bytes& out, uint32_t v) {
   for (int i = 0; i < 4; i++) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
 }
 
-// One block as one gzip member (RFC 1952: a 10-byte header with no name and
-// no time, raw deflate, CRC-32 and size). A compressor each: they are not
-// shared between threads.
-Bytes compress_block(const Bytes& in) {
-  struct libdeflate_compressor* c = libdeflate_alloc_compressor(kLevel);
-  if (!c) throw std::bad_alloc();
-  Bytes out{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, kUnixOs};
-  const size_t header = out.size();
-  out.resize(header + libdeflate_deflate_compress_bound(c, in.size()));
-  size_t n = libdeflate_deflate_compress(c, in.data(), in.size(), out.data() + header, out.size() - header);
-  libdeflate_free_compressor(c);
+// One block's buffers and compressor, reused block after block: memory stays
+// a few blocks per thread, with no allocation per block (a 400 MB layer would
+// otherwise be 800 allocations of 1 MiB, which an allocator need not give back
+// at once; ASan's quarantine keeps them all).
+struct Slot {
+  Bytes in;
+  Bytes out;
+  struct libdeflate_compressor* compressor = nullptr;
+  Slot() { in.reserve(kGzipBlock); }
+  ~Slot() {
+    if (compressor) libdeflate_free_compressor(compressor);
+  }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+};
+using SlotPtr = std::unique_ptr<Slot>;
+
+// IN as one gzip member into OUT (RFC 1952: a 10-byte header with no name and
+// no time, raw deflate, CRC-32 and size). One slot is used by one thread at a time.
+void compress_block(Slot& s) {
+  if (!s.compressor && !(s.compressor = libdeflate_alloc_compressor(kLevel))) throw std::bad_alloc();
+  s.out.assign({0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, kUnixOs});
+  const size_t header = s.out.size();
+  s.out.resize(header + libdeflate_deflate_compress_bound(s.compressor, s.in.size()));
+  size_t n = libdeflate_deflate_compress(s.compressor, s.in.data(), s.in.size(), s.out.data() + header,
+                                         s.out.size() - header);
   if (n == 0) throw std::runtime_error("libdeflate: the bound was too small");  // cannot happen
-  out.resize(header + n);
-  put_le32(out, libdeflate_crc32(0, in.data(), in.size()));
-  put_le32(out, static_cast<uint32_t>(in.size()));
-  return out;
+  s.out.resize(header + n);
+  put_le32(s.out, libdeflate_crc32(0, s.in.data(), s.in.size()));
+  put_le32(s.out, static_cast<uint32_t>(s.in.size()));
 }
 
 }  // namespace
@@ -50,41 +64,54 @@ struct GzipTee::Impl {
   std::filesystem::path path;
   FILE* file = nullptr;
   unsigned threads = 1;
-  Bytes block;                           // filling
-  std::deque<std::future<Bytes>> queue;  // compressing, in file order
+  SlotPtr filling = std::make_unique<Slot>();  // the block being filled
+  std::deque<std::future<SlotPtr>> queue;      // compressing, in file order
+  std::vector<SlotPtr> spare;                  // written, ready to fill again
   bool wrote_member = false;
   Sha256 uncompressed;
   Sha256 compressed;
   uint64_t size = 0;
 
-  void put(const Bytes& member) {
+  void put(SlotPtr s) {
+    const Bytes& member = s->out;
     compressed.update(member.data(), member.size());
     size += member.size();
     wrote_member = true;
     if (std::fwrite(member.data(), 1, member.size(), file) != member.size())
       fail_runtime("cannot write " + path.string() + ": " + std::strerror(errno));
+    s->in.clear();
+    spare.push_back(std::move(s));
   }
   // Hands the full block on: compressed here with one thread, else queued,
   // the oldest written once as many as there are threads are in flight.
   void flush_block() {
-    Bytes full;
-    full.swap(block);
-    block.reserve(kGzipBlock);
-    if (threads <= 1) return put(compress_block(full));
-    queue.push_back(std::async(std::launch::async, [b = std::move(full)] { return compress_block(b); }));
+    SlotPtr full = std::move(filling);
+    if (spare.empty()) {
+      filling = std::make_unique<Slot>();
+    } else {
+      filling = std::move(spare.back());
+      spare.pop_back();
+    }
+    if (threads <= 1) {
+      compress_block(*full);
+      return put(std::move(full));
+    }
+    queue.push_back(std::async(std::launch::async, [s = std::move(full)]() mutable {
+      compress_block(*s);
+      return std::move(s);
+    }));
     while (queue.size() >= threads) drain_one();
   }
   void drain_one() {
-    Bytes member = queue.front().get();  // rethrows a worker's exception
+    SlotPtr s = queue.front().get();  // rethrows a worker's exception
     queue.pop_front();
-    put(member);
+    put(std::move(s));
   }
 };
 
 GzipTee::GzipTee(const std::filesystem::path& file, GzipOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->path = file;
   impl_->threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  impl_->block.reserve(kGzipBlock);
   impl_->file = std::fopen(file.c_str(), "wb");
   if (!impl_->file) fail_runtime("cannot create " + file.string() + ": " + std::strerror(errno));
 }
@@ -100,18 +127,24 @@ void GzipTee::write(const void* data, size_t size) {
   impl_->uncompressed.update(data, size);
   auto* p = static_cast<const unsigned char*>(data);
   while (size) {
-    size_t n = std::min(size, kGzipBlock - impl_->block.size());
-    impl_->block.insert(impl_->block.end(), p, p + n);
+    Bytes& block = impl_->filling->in;
+    size_t n = std::min(size, kGzipBlock - block.size());
+    block.insert(block.end(), p, p + n);
     p += n;
     size -= n;
-    if (impl_->block.size() == kGzipBlock) impl_->flush_block();
+    if (block.size() == kGzipBlock) impl_->flush_block();
   }
 }
 
 BlobDigests GzipTee::finish() {
   while (!impl_->queue.empty()) impl_->drain_one();
   // Then the last, partial block; an empty input is one empty member, a valid gzip file.
-  if (!impl_->block.empty() || !impl_->wrote_member) impl_->put(compress_block(impl_->block));
+  if (!impl_->filling->in.empty() || !impl_->wrote_member) {
+    compress_block(*impl_->filling);
+    SlotPtr last = std::move(impl_->filling);
+    impl_->filling = std::make_unique<Slot>();
+    impl_->put(std::move(last));
+  }
   FILE* f = impl_->file;
   impl_->file = nullptr;
   if (std::fflush(f) != 0 || std::fclose(f) != 0)
