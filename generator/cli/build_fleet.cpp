@@ -59,12 +59,6 @@ std::vector<std::string> global_flags(const GlobalOptions& g) {
   return a;
 }
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f s", s);
-  return buf;
-}
-
 // The first line of the child's error, for the one line per service.
 std::string error_line(const Service& s) {
   if (s.doc.contains("error")) return s.doc["error"].value("message", std::string("failed"));
@@ -177,9 +171,7 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       if (s.load_error) {
         s.exit_code = static_cast<int>(s.load_error->code());
         s.doc = error_json(*s.load_error);
-        for (const auto& d : s.load_error->diagnostics()) s.err += d.str() + "\n";
-        if (s.load_error->diagnostics().empty()) s.err += std::string("error: ") + s.load_error->what() + "\n";
-        if (!s.load_error->hint().empty()) s.err += "hint: " + s.load_error->hint() + "\n";
+        s.err = error_text(*s.load_error);
       } else {
         std::vector<std::string> argv{exe};
         argv.insert(argv.end(), flags.begin(), flags.end());

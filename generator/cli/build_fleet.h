@@ -1,8 +1,9 @@
 // xraybake build FILE|DIR... with more than one descriptor: a fleet in one
 // invocation. Each service is built by a child xraybake (its own process, so a
 // failure, a crash or a leak stays in it) into OUT/<service.name>/, -j at once.
-// They share the cache: each agent .deb is downloaded once (the cache's
-// download lock; the others find it there), each agent layer compressed once
+// They share the cache: an agent .deb the descriptors pin is downloaded once
+// (the cache's download lock; the others find it by its digest; an unpinned
+// one is downloaded by each, docs/fleet.md), each agent layer compressed once
 // (the layer cache), each registry base pulled once. Every service is
 // attempted; the exit status is the worst of theirs.
 #pragma once

@@ -123,9 +123,8 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     return;
   }
   // What a reader wants from a build: how long, where, and which image.
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.2f s",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  const std::string secs =
+      seconds_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   log::info("built " + desc.service.name + " (" + join(desc.service.platforms, ", ") + ") in " + secs + " into " +
             args.out + "/");
   if (!image.is_null())

@@ -80,9 +80,7 @@ void add_fetch(CLI::App& app, GlobalOptions& global) {
       try {
         all.push_back(fetch_one(f));
       } catch (const Error& e) {
-        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-        if (e.diagnostics().empty()) log::error(f + ": " + e.what());
-        if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+        std::cerr << error_text(e, f);
         auto failed = error_json(e);
         failed["file"] = f;
         all.push_back(failed);

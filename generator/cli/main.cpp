@@ -105,12 +105,7 @@ class CountingBuf : public std::streambuf {
 // {"error": ...} on stdout (unless the command printed its document there);
 // returns the exit status.
 int report(const Error& e, bool json, const CountingBuf& out) {
-  if (!e.diagnostics().empty()) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-  } else {
-    log::error(e.what());
-  }
-  if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+  std::cerr << cli::error_text(e);
   if (json && out.count() == 0) std::cout << cli::error_json(e).dump(2) << "\n";
   return static_cast<int>(e.code());
 }

@@ -22,6 +22,14 @@ nlohmann::ordered_json diagnostic_json(const Diagnostic& d) {
   return {{"file", d.file}, {"line", d.line}, {"column", d.column}, {"message", d.message}};
 }
 
+std::string error_text(const Error& e, const std::string& context) {
+  std::string text;
+  for (const auto& d : e.diagnostics()) text += d.str() + "\n";
+  if (e.diagnostics().empty()) text += "error: " + (context.empty() ? "" : context + ": ") + e.what() + "\n";
+  if (!e.hint().empty()) text += "hint: " + e.hint() + "\n";
+  return text;
+}
+
 nlohmann::ordered_json error_json(const Error& e) {
   nlohmann::ordered_json diagnostics = nlohmann::ordered_json::array();
   for (const auto& d : e.diagnostics()) diagnostics.push_back(diagnostic_json(d));

@@ -27,6 +27,9 @@ std::string default_cache_dir();
 
 // {"file", "line", "column", "message"}.
 nlohmann::ordered_json diagnostic_json(const Diagnostic& d);
+// What stderr shows of E: each diagnostic as FILE:LINE:COL: message, else
+// "error: [CONTEXT: ]message"; then "hint: ..." when there is one. Lines end in '\n'.
+std::string error_text(const Error& e, const std::string& context = "");
 // {"error": {"message", "hint", "exit_code", "diagnostics": [...]}}: what --json
 // prints on stdout when a command fails (besides the message on stderr).
 nlohmann::ordered_json error_json(const Error& e);

@@ -67,7 +67,6 @@ struct GzipTee::Impl {
   SlotPtr filling = std::make_unique<Slot>();  // the block being filled
   std::deque<std::future<SlotPtr>> queue;      // compressing, in file order
   std::vector<SlotPtr> spare;                  // written, ready to fill again
-  bool wrote_member = false;
   Sha256 uncompressed;
   Sha256 compressed;
   uint64_t size = 0;
@@ -76,7 +75,6 @@ struct GzipTee::Impl {
     const Bytes& member = s->out;
     compressed.update(member.data(), member.size());
     size += member.size();
-    wrote_member = true;
     if (std::fwrite(member.data(), 1, member.size(), file) != member.size())
       fail_runtime("cannot write " + path.string() + ": " + std::strerror(errno));
     s->in.clear();
@@ -139,11 +137,9 @@ void GzipTee::write(const void* data, size_t size) {
 BlobDigests GzipTee::finish() {
   while (!impl_->queue.empty()) impl_->drain_one();
   // Then the last, partial block; an empty input is one empty member, a valid gzip file.
-  if (!impl_->filling->in.empty() || !impl_->wrote_member) {
+  if (!impl_->filling->in.empty() || impl_->size == 0) {
     compress_block(*impl_->filling);
-    SlotPtr last = std::move(impl_->filling);
-    impl_->filling = std::make_unique<Slot>();
-    impl_->put(std::move(last));
+    impl_->put(std::move(impl_->filling));  // no write follows finish()
   }
   FILE* f = impl_->file;
   impl_->file = nullptr;

@@ -1,11 +1,19 @@
 // Small string helpers the standard library lacks.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace xb {
+
+// "0.41 s": a duration as the build lines print it.
+inline std::string seconds_text(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f s", seconds);
+  return buf;
+}
 
 // "a, b, c" for join({"a", "b", "c"}, ", ").
 inline std::string join(const std::vector<std::string>& parts, std::string_view sep) {
