@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache git
   libyaml-cpp-dev libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
-  libcli11-dev libkainjow-mustache-dev libgpgme-dev libvalijson-dev libdtl-dev libdeflate-dev
+  libcli11-dev libkainjow-mustache-dev libgpgme-dev libvalijson-dev libdtl-dev libdeflate-dev libzstd-dev
   musl-tools musl-dev musl-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # the static xraybake-init, amd64 and arm64
   gnupg busybox-static umoci jq python3  # the quick start's base image and its signed stand-in packages
 )

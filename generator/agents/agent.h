@@ -127,6 +127,6 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path);
 std::string source_hint(const Package& pkg);
 
 // The agent's layer, relative to OUT: "layers/xray-daemon-amd64.tar.gz".
-std::string layer_file(const Agent& agent, const std::string& arch);
+std::string layer_file(const Agent& agent, const std::string& arch, oci::Compression c = oci::Compression::gzip);
 
 }  // namespace xb::agents

@@ -112,10 +112,10 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
     const std::string arch = p.deb.arch;
     for (const auto& file : p.added) {
       using Role = supply::SbomLayer::Role;
-      Role role = file == agent_layer_file(req.agent, arch) ? Role::agent
-                  : file == init_layer_file(arch)          ? Role::supervisor
-                  : file == kAppLayerFile                  ? Role::app
-                                                           : Role::service;
+      Role role = file == agent_layer_file(req.agent, arch, req.compression) ? Role::agent
+                  : file == init_layer_file(arch, req.compression)          ? Role::supervisor
+                  : file == layer_file("app", req.compression)              ? Role::app
+                                                                            : Role::service;
       std::string digest;
       for (const auto& l : res.layers)
         if (l.file == file) digest = l.blob.digest;
@@ -173,6 +173,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.config.stop_signal = "SIGTERM";  // as the Dockerfile's STOPSIGNAL: the supervisor's cue to stop the app first
   req.epoch = source_date_epoch();
   req.layer_cache = cache_dir;
+  req.compression = desc.service.compression;
 
   BuildOutputs out;
   out.image = build_image(req);

@@ -60,7 +60,7 @@ uint64_t save_stream(deb::DaemonStream& s, const std::filesystem::path& file) {
 // one file is streamed, several (agent.also) go through files beside the layer.
 LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
   const AgentLayerSpec& agent = req.agent;
-  LayerResult out{agent_layer_file(agent, deb.arch), {}};
+  LayerResult out{agent_layer_file(agent, deb.arch, req.compression), {}};
   auto final_path = req.out_dir / out.file;
   auto tmp = final_path;
   tmp += ".partial";
@@ -69,9 +69,9 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
   LayerCache cache(req.layer_cache);
   std::string files_key = agent.binary_from;
   for (const auto& f : agent.also) files_key += "\n" + f.from + " " + f.to;
-  const std::string key = daemon_layer_key(deb.sha256, deb.arch, files_key, req.epoch);
+  const std::string key = daemon_layer_key(deb.sha256, deb.arch, files_key, req.epoch, req.compression);
   if (cache.enabled() && !deb.sha256.empty() && !deb.version.empty() && deb.layer &&
-      deb.layer->format == kDaemonLayerFormat && deb.layer->source_date_epoch == req.epoch) {
+      deb.layer->format == daemon_layer_format(req.compression) && deb.layer->source_date_epoch == req.epoch) {
     if (auto hit = cache.get(key, {deb.layer->digest, deb.layer->diff_id, deb.layer->size}, tmp)) {
       std::filesystem::rename(tmp, final_path);
       out.blob = hit->blob;
@@ -102,7 +102,7 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
       e.mode = 0755;  // whatever the package says, the agent must be executable by the service user
       e.size = s.size;
       e.stream = s.read;
-      out.blob = write_layer(tmp, {std::move(e)}, req.epoch);
+      out.blob = write_layer(tmp, {std::move(e)}, req.epoch, req.compression);
       written = true;
       return;
     }
@@ -128,7 +128,7 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
       e.stream = [f](char* buf, size_t cap) { return fread(buf, 1, cap, f.get()); };
       entries.push_back(std::move(e));
     }
-    out.blob = write_layer(tmp, std::move(entries), req.epoch);
+    out.blob = write_layer(tmp, std::move(entries), req.epoch, req.compression);
     written = true;
   }
   if (!written) fail_runtime("internal: no agent layer written for " + deb.path.string());
@@ -146,8 +146,8 @@ LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
   e.path = kInitPath;
   e.mode = 0755;
   e.data = std::string(*bin);
-  LayerResult out{init_layer_file(arch), {}};
-  out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch);
+  LayerResult out{init_layer_file(arch, req.compression), {}};
+  out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch, req.compression);
   return out;
 }
 
@@ -178,10 +178,13 @@ std::map<std::string, std::string> labels_for(const ImageRequest& req, const Ima
 
 }  // namespace
 
-std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch) {
-  return "layers/" + agent.kind + "-" + arch + ".tar.gz";
+std::string layer_file(std::string_view stem, oci::Compression c) {
+  return "layers/" + std::string(stem) + std::string(compression_info(c).extension);
 }
-std::string init_layer_file(const std::string& arch) { return "layers/xraybake-init-" + arch + ".tar.gz"; }
+std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch, oci::Compression c) {
+  return layer_file(agent.kind + "-" + arch, c);
+}
+std::string init_layer_file(const std::string& arch, oci::Compression c) { return layer_file("xraybake-init-" + arch, c); }
 
 std::string tag_of(const std::string& image_name) {
   auto at = image_name.find('@');
@@ -200,10 +203,14 @@ ImageResult build_image(const ImageRequest& req) {
   make_dir(req.out_dir / "layers");
   LayoutWriter layout(req.out_dir / "oci");
   // The service layer is the same for every platform.
-  LayerResult service{kServiceLayerFile, write_layer(req.out_dir / kServiceLayerFile, req.service_files, req.epoch)};
+  const std::string service_file = layer_file("service", req.compression);
+  LayerResult service{service_file, write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression)};
   // So is the app's, written once (its files are read once), last: it changes most often.
   std::optional<LayerResult> app;
-  if (!req.app_files.empty()) app = LayerResult{kAppLayerFile, write_layer(req.out_dir / kAppLayerFile, req.app_files, req.epoch)};
+  if (!req.app_files.empty()) {
+    const std::string app_file = layer_file("app", req.compression);
+    app = LayerResult{app_file, write_layer(req.out_dir / app_file, req.app_files, req.epoch, req.compression)};
+  }
 
   nlohmann::json index_entries = nlohmann::json::array();
   for (size_t i = 0; i < req.platforms.size(); ++i) {
@@ -235,7 +242,7 @@ ImageResult build_image(const ImageRequest& req) {
     if (app) added.emplace_back(&*app, "xraybake: the app of " + req.title + " (service.files)");
     for (const auto& [layer, created_by] : added) {
       layout.put_file(req.out_dir / layer->file, layer->blob.digest, layer->blob.size);
-      pr.layers.push_back(BlobRef{std::string(kLayerGzip), layer->blob.digest, layer->blob.size}.descriptor());
+      pr.layers.push_back(BlobRef{std::string(compression_info(req.compression).media_type), layer->blob.digest, layer->blob.size}.descriptor());
       pr.added.push_back(layer->file);
       history.push_back({layer->blob.diff_id, created_by});
     }

@@ -14,7 +14,7 @@
 
 #include "deb/deb_reader.h"
 #include "fetch/lockfile.h"
-#include "oci/gzip_tee.h"
+#include "oci/compression.h"
 #include "oci/image_config.h"
 #include "oci/layer_writer.h"
 #include "oci/layout_writer.h"
@@ -61,6 +61,7 @@ struct ImageRequest {
   int64_t epoch = 0;                      // SOURCE_DATE_EPOCH: every timestamp
   deb::Limits limits;
   std::filesystem::path layer_cache;      // the cache dir: agent layers kept by .deb digest (layer_cache.h); empty: none
+  oci::Compression compression = oci::Compression::gzip;  // of the added layers (service.compression)
 };
 
 struct LayerResult {
@@ -87,10 +88,12 @@ struct ImageResult {
   std::vector<LayerResult> layers;  // every file in OUT/layers
 };
 
-// Layer file names (relative to OUT).
-std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch);
-std::string init_layer_file(const std::string& arch);
-inline constexpr const char* kServiceLayerFile = "layers/service.tar.gz";
+// Layer file names (relative to OUT): "layers/" STEM and C's extension (".tar.gz", ".tar.zst").
+std::string layer_file(std::string_view stem, oci::Compression c);
+std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch,
+                             oci::Compression c = oci::Compression::gzip);
+std::string init_layer_file(const std::string& arch, oci::Compression c = oci::Compression::gzip);
+inline constexpr const char* kServiceLayerFile = "layers/service.tar.gz";  // with gzip; layer_file("service", c)
 
 // "orders-api:1.4.2" -> "1.4.2"; no tag -> "latest".
 std::string tag_of(const std::string& image_name);

@@ -378,3 +378,38 @@ TEST_F(ImageBuilderTest, UmociUnpacksWithVerifiedDiffIds) {
     EXPECT_EQ(st.st_uid, 0u);
   }
 }
+
+// service.compression: zstd: every added layer is tar+zstd (files, media
+// types), the tar inside is the gzip build's, and the cache keeps the two apart.
+TEST_F(ImageBuilderTest, ZstdLayersHaveTheirMediaTypeAndTheSameTarsAsGzip) {
+  auto gz_req = request("gz", {"amd64"});
+  gz_req.layer_cache = dir / "cache";
+  auto gz = build_image(gz_req);
+  auto zs_req = request("zs", {"amd64"});
+  zs_req.layer_cache = dir / "cache";
+  zs_req.compression = Compression::zstd;
+  zs_req.debs[0].version = "3.6.6";
+  // The gzip layer's pin, offered to a zstd build: not its format, so not used.
+  zs_req.debs[0].layer = daemon_layer_pin(gz.layers[0].blob, gz_req.epoch);
+  auto zs = build_image(zs_req);
+  ASSERT_EQ(zs.layers.size(), gz.layers.size());
+  EXPECT_EQ(zs.layers[0].file, "layers/xray-daemon-amd64.tar.zst");
+  EXPECT_EQ(zs.layers[1].file, "layers/xraybake-init-amd64.tar.zst");
+  EXPECT_EQ(zs.layers[2].file, "layers/service.tar.zst");
+  for (size_t i = 0; i < zs.layers.size(); ++i) {
+    EXPECT_EQ(zs.layers[i].blob.diff_id, gz.layers[i].blob.diff_id) << zs.layers[i].file;
+    EXPECT_NE(zs.layers[i].blob.digest, gz.layers[i].blob.digest) << zs.layers[i].file;
+    EXPECT_EQ("\x28\xb5\x2f\xfd", read_file(dir / "zs" / zs.layers[i].file).substr(0, 4));  // zstd's magic
+  }
+  auto manifest = blob(dir / "zs" / "oci", zs.platforms[0].manifest.digest);
+  const auto& layers = manifest.at("layers");
+  const size_t base_layers = layers.size() - zs.layers.size();
+  for (size_t i = base_layers; i < layers.size(); ++i)
+    EXPECT_EQ(layers[i].at("mediaType"), "application/vnd.oci.image.layer.v1.tar+zstd");
+  EXPECT_EQ(daemon_layer_pin(zs.layers[0].blob, zs_req.epoch, Compression::zstd).format, "daemon-layer/2+zstd");
+  EXPECT_EQ(daemon_layer_pin(gz.layers[0].blob, gz_req.epoch).format, "daemon-layer/2");  // older locks stay warm
+  // Built again, the same bytes.
+  auto again_req = request("zs2", {"amd64"});
+  again_req.compression = Compression::zstd;
+  EXPECT_EQ(build_image(again_req).index.digest, zs.index.digest);
+}

@@ -111,14 +111,18 @@ void LayerCache::put(const std::string& key, const fs::path& layer, const Cached
   }
 }
 
+std::string daemon_layer_format(oci::Compression c) {
+  return c == oci::Compression::gzip ? kDaemonLayerFormat : std::string(kDaemonLayerFormat) + "+" + std::string(oci::compression_info(c).name);
+}
+
 std::string daemon_layer_key(const std::string& deb_sha256, const std::string& arch, const std::string& binary_path,
-                             int64_t epoch) {
-  return sha256_hex(std::string(kDaemonLayerFormat) + "\n" + oci::kGzipFormat + "\n" + XRAYBAKE_VERSION + "\n" + deb_sha256 + "\n" + arch +
+                             int64_t epoch, oci::Compression c) {
+  return sha256_hex(std::string(kDaemonLayerFormat) + "\n" + std::string(oci::compression_info(c).format) + "\n" + XRAYBAKE_VERSION + "\n" + deb_sha256 + "\n" + arch +
                     "\n" + binary_path + "\n" + std::to_string(epoch));
 }
 
-LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch) {
-  return {blob.digest, blob.diff_id, blob.size, kDaemonLayerFormat, epoch};
+LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch, oci::Compression c) {
+  return {blob.digest, blob.diff_id, blob.size, daemon_layer_format(c), epoch};
 }
 
 }  // namespace xb::build

@@ -21,14 +21,17 @@
 #include <nlohmann/json.hpp>
 
 #include "fetch/lockfile.h"
-#include "oci/gzip_tee.h"
+#include "oci/compression.h"
 
 namespace xb::build {
 
 // The daemon layer's format; part of the cache key and of xraybake.lock's
 // layer record. Bump when the layer's bytes change for the same inputs
-// (layer_writer.cpp, gzip_tee.cpp).
+// (layer_writer.cpp, gzip_tee.cpp, zstd_tee.cpp).
 inline constexpr const char* kDaemonLayerFormat = "daemon-layer/2";
+// The format a layer compressed with C is recorded under: kDaemonLayerFormat
+// for gzip (so locks written before zstd existed stay warm), "daemon-layer/2+zstd".
+std::string daemon_layer_format(oci::Compression c);
 
 struct CachedLayer {
   oci::BlobDigests blob;
@@ -55,11 +58,11 @@ class LayerCache {
 };
 
 // The key of the daemon layer made from the .deb with SHA256 (its binary at
-// BINARY_PATH, for ARCH) with every timestamp EPOCH, by this xraybake.
+// BINARY_PATH, for ARCH) with every timestamp EPOCH, compressed with C, by this xraybake.
 std::string daemon_layer_key(const std::string& deb_sha256, const std::string& arch, const std::string& binary_path,
-                             int64_t epoch);
+                             int64_t epoch, oci::Compression c = oci::Compression::gzip);
 
-// What xraybake.lock records of the daemon layer BLOB made with EPOCH.
-LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch);
+// What xraybake.lock records of the daemon layer BLOB made with EPOCH and C.
+LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch, oci::Compression c = oci::Compression::gzip);
 
 }  // namespace xb::build

@@ -88,7 +88,8 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     const agents::Agent& agent = agents::agent_for(desc);
     for (auto& d : debs)
       for (const auto& l : built.image.layers)
-        if (l.file == agents::layer_file(agent, d.arch)) d.layer = build::daemon_layer_pin(l.blob, build::source_date_epoch());
+        if (l.file == agents::layer_file(agent, d.arch, desc.service.compression))
+          d.layer = build::daemon_layer_pin(l.blob, build::source_date_epoch(), desc.service.compression);
     record_layers(desc, fetch, debs);
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
   }

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "oci/compression.h"
 #include "util/error.h"
 
 namespace xb {
@@ -52,6 +53,7 @@ struct ServiceSpec {
   std::map<std::string, std::string> labels;
   std::vector<AppFile> files;                              // service.files: layers/app.tar.gz when not empty
   std::vector<std::string> exclude;                        // service.exclude: exclude_globs.h patterns
+  oci::Compression compression = oci::Compression::gzip;   // service.compression: the added layers' (gzip, zstd)
 };
 
 // What every agent kind has, whichever section it was written in: its

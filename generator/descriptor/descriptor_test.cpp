@@ -80,6 +80,22 @@ TEST(Descriptor, WarnsAboutAStopTimeoutAboveFargatesMaximum) {
   EXPECT_TRUE(parse_descriptor(kFull, "x.yaml").warnings.empty());  // exactly 2m
 }
 
+TEST(Descriptor, CompressionIsGzipOrZstd) {
+  EXPECT_EQ(parse_descriptor("apiVersion: xraybake/v1\nservice: {name: a, base: b}\n", "c.yaml").service.compression,
+            oci::Compression::gzip);
+  EXPECT_EQ(parse_descriptor("apiVersion: xraybake/v1\nservice: {name: a, base: b, compression: zstd}\n", "c.yaml")
+                .service.compression,
+            oci::Compression::zstd);
+  try {
+    parse_descriptor("apiVersion: xraybake/v1\nservice: {name: a, base: b, compression: xz}\n", "c.yaml");
+    FAIL() << "xz was taken";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("c.yaml:2:42: service.compression: unknown compression \"xz\" (use gzip"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Descriptor, FillsDefaults) {
   Descriptor d = parse_descriptor("apiVersion: xraybake/v1\nservice: {name: api, base: \"debian:12\"}\n", "/x/y.yaml");
   EXPECT_EQ(d.service.platforms, std::vector<std::string>{"linux/amd64"});

@@ -9,7 +9,7 @@ namespace xb {
 // The keys this section takes (sections.h; the schema test compares them).
 const std::vector<std::string> kServiceKeys{"name",  "base",         "platforms", "command", "workdir", "user",
                                             "env",   "ports",        "stop_timeout", "tag", "labels",
-                                            "files", "exclude"};
+                                            "files", "exclude", "compression"};
 
 namespace {
 
@@ -195,6 +195,15 @@ void read_service(Problems& p, const Field& f, const Descriptor& desc, ServiceSp
   if (auto v = fields.get("labels")) read_labels(p, *v, out);
   if (auto v = fields.get("files")) read_app_files(p, *v, desc, out);  // after user: the files must be readable by it
   if (auto v = fields.get("exclude")) read_exclude(p, *v, out);
+  if (auto v = fields.get("compression")) {
+    if (auto s = read_string(p, *v)) {
+      if (auto c = oci::parse_compression(*s))
+        out.compression = *c;
+      else
+        p.add(v->mark(), v->path + ": unknown compression " + v->quoted() +
+                             " (use gzip, which every runtime reads, or zstd: containerd 1.5+, Docker 23+, podman 4+)");
+    }
+  }
 }
 
 }  // namespace xb

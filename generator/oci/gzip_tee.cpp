@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace xb::oci {
 

@@ -15,15 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "util/sha256.h"
+#include "oci/compression.h"
 
 namespace xb::oci {
-
-struct BlobDigests {
-  std::string digest;   // "sha256:<hex>" of the compressed file
-  std::string diff_id;  // "sha256:<hex>" of the uncompressed stream
-  uint64_t size = 0;    // compressed bytes
-};
 
 // What the bytes depend on: part of every layer cache key (build/layer_cache.h).
 inline constexpr const char* kGzipFormat = "gzip: libdeflate level 6, 1 MiB members";
@@ -33,16 +27,15 @@ struct GzipOptions {
   unsigned threads = 0;  // compressing threads; 0: one per CPU
 };
 
-class GzipTee {
+class GzipTee final : public CompressingTee {
  public:
   explicit GzipTee(const std::filesystem::path& file, GzipOptions options = {});
   ~GzipTee();
   GzipTee(const GzipTee&) = delete;
   GzipTee& operator=(const GzipTee&) = delete;
 
-  void write(const void* data, size_t size);
-  // Compresses what is left, flushes and closes the file; no writes afterwards.
-  BlobDigests finish();
+  void write(const void* data, size_t size) override;
+  BlobDigests finish() override;
 
  private:
   struct Impl;

@@ -70,7 +70,7 @@ std::vector<LayerEntry> complete_tree(std::vector<LayerEntry> entries) {
 }
 
 struct Sink {
-  GzipTee* tee;
+  CompressingTee* tee;
   std::exception_ptr error;  // exceptions must not cross libarchive's C frames
 };
 
@@ -87,10 +87,11 @@ la_ssize_t sink_write(archive*, void* ctx, const void* buf, size_t n) {
 
 }  // namespace
 
-BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntry> entries, int64_t mtime) {
+BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntry> entries, int64_t mtime,
+                        Compression compression) {
   std::vector<LayerEntry> tree = complete_tree(std::move(entries));
-  GzipTee tee(file);
-  Sink sink{&tee, nullptr};
+  std::unique_ptr<CompressingTee> tee = open_compressing_tee(file, compression);
+  Sink sink{tee.get(), nullptr};
   WriteArchive a(archive_write_new());
   auto check = [&](int r, const std::string& what) {
     if (sink.error) std::rethrow_exception(sink.error);
@@ -143,7 +144,7 @@ BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntr
       fail_runtime("/" + entry.path + ": " + std::to_string(written) + " bytes instead of " + std::to_string(size));
   }
   check(archive_write_close(a.get()), "close");
-  return tee.finish();
+  return tee->finish();
 }
 
 }  // namespace xb::oci

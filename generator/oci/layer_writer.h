@@ -1,4 +1,4 @@
-// Deterministic layer tarballs (tar+gzip): sorted entries, every parent
+// Deterministic layer tarballs (tar+gzip, or tar+zstd): sorted entries, every parent
 // directory present with an explicit mode, numeric owners only, one mtime
 // for all (SOURCE_DATE_EPOCH or 0), ustar headers (pax records only for what
 // ustar cannot hold; never atime or ctime). File contents may be streamed,
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/gzip_tee.h"
+#include "oci/compression.h"
 
 namespace xb::oci {
 
@@ -28,9 +28,10 @@ struct LayerEntry {
   std::function<size_t(char* buf, size_t cap)> stream;
 };
 
-// Writes FILE (tar+gzip). Missing parent directories are added (0755, root).
+// Writes FILE (tar+gzip, or as COMPRESSION says). Missing parent directories are added (0755, root).
 // Throws xb::Error(bad_input) for a path that is not clean ("..", empty) or
 // listed twice with different attributes.
-BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntry> entries, int64_t mtime);
+BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntry> entries, int64_t mtime,
+                        Compression compression = Compression::gzip);
 
 }  // namespace xb::oci

@@ -10,6 +10,7 @@ inline constexpr std::string_view kIndex = "application/vnd.oci.image.index.v1+j
 inline constexpr std::string_view kManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr std::string_view kConfig = "application/vnd.oci.image.config.v1+json";
 inline constexpr std::string_view kLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+inline constexpr std::string_view kLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
 inline constexpr std::string_view kDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 

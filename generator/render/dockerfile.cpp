@@ -46,6 +46,8 @@ std::string render_dockerfile(const Descriptor& desc, const RenderOptions& optio
   }
   d.set("agent_layer", std::string(agents::agent_for(desc).kind()));
   d.set("has_app", !s.files.empty());
+  d.set("ext", std::string(oci::compression_info(s.compression).extension));
+  d.set("zstd", s.compression == oci::Compression::zstd);
   d.set("labels", mustache_pairs(s.labels, "key", "value"));
   d.set("env", mustache_pairs(image_env(desc), "name", "value"));
   if (s.workdir) d.set("workdir", *s.workdir);

@@ -46,6 +46,7 @@ class TwoDigests {
 std::vector<LayerFileInfo> layer_contents(const std::filesystem::path& layer) {
   ReadArchive a(archive_read_new());
   archive_read_support_filter_gzip(a.get());
+  archive_read_support_filter_zstd(a.get());  // service.compression: zstd
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), layer.c_str(), 64 << 10) != ARCHIVE_OK)
     fail_runtime("cannot read the layer " + layer.string() + ": " + archive_message(a.get()));

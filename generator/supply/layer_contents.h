@@ -17,7 +17,7 @@ struct LayerFileInfo {
   std::string sha1;    // hex
 };
 
-// The regular files of the tar+gzip LAYER, in the tarball's (sorted) order.
+// The regular files of the tar+gzip (or tar+zstd) LAYER, in the tarball's (sorted) order.
 // Throws xb::Error(runtime) when it can not be read.
 std::vector<LayerFileInfo> layer_contents(const std::filesystem::path& layer);
 
