@@ -1,8 +1,13 @@
 #include "oci/compression.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include "oci/gzip_tee.h"
 #include "oci/media_types.h"
+#include "oci/tee_file.h"
 #include "oci/zstd_tee.h"
+#include "util/error.h"
 
 namespace xb::oci {
 
@@ -24,6 +29,13 @@ std::optional<Compression> parse_compression(std::string_view name) {
   for (const auto& info : kCompressions)
     if (info.name == name) return info.compression;
   return std::nullopt;
+}
+
+void close_compressed_file(FILE*& file, const std::filesystem::path& path) {
+  FILE* f = file;
+  file = nullptr;
+  if (std::fflush(f) != 0 || std::fclose(f) != 0)
+    fail_runtime("cannot write " + path.string() + ": " + std::strerror(errno));
 }
 
 std::unique_ptr<CompressingTee> open_compressing_tee(const std::filesystem::path& file, Compression c,

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "oci/tee_file.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -142,10 +143,7 @@ BlobDigests GzipTee::finish() {
     compress_block(*impl_->filling);
     impl_->put(std::move(impl_->filling));  // no write follows finish()
   }
-  FILE* f = impl_->file;
-  impl_->file = nullptr;
-  if (std::fflush(f) != 0 || std::fclose(f) != 0)
-    fail_runtime("cannot write " + impl_->path.string() + ": " + std::strerror(errno));
+  close_compressed_file(impl_->file, impl_->path);
   return {"sha256:" + impl_->compressed.hex(), "sha256:" + impl_->uncompressed.hex(), impl_->size};
 }
 

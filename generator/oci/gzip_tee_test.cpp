@@ -5,8 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
+#include "oci/testing_sample.h"
 #include "util/fs.h"
 #include "util/sha256.h"
 
@@ -15,29 +14,11 @@ using namespace xb::oci;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("xb-gzip-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
+struct TempDir : test_support::ScratchDir {
+  TempDir() : ScratchDir("gzip-test") {}
 };
 
-// Something that compresses somewhat, like a binary: random words from a small vocabulary, some noise.
-std::string sample(size_t size) {
-  std::mt19937 rng(42);
-  static const char* kWords[] = {"segment", "trace_id", "0x7f", "\x01\x02\x03", "xray", "{\"id\":", "\n"};
-  std::string s;
-  while (s.size() < size) {
-    if (rng() % 8 == 0)
-      s += static_cast<char>(rng());
-    else
-      s += kWords[rng() % 7];
-  }
-  s.resize(size);
-  return s;
-}
+std::string sample(size_t size) { return test_support::compressible_sample(size, 42); }
 
 // zlib's gunzip of every member, as gzip -d, containerd and Go's reader do.
 std::string gunzip(const std::string& gz) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "oci/tee_file.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -86,10 +87,7 @@ void ZstdTee::write(const void* data, size_t size) {
 
 BlobDigests ZstdTee::finish() {
   impl_->pump(nullptr, 0, ZSTD_e_end);
-  FILE* f = impl_->file;
-  impl_->file = nullptr;
-  if (std::fflush(f) != 0 || std::fclose(f) != 0)
-    fail_runtime("cannot write " + impl_->path.string() + ": " + std::strerror(errno));
+  close_compressed_file(impl_->file, impl_->path);
   return {"sha256:" + impl_->compressed.hex(), "sha256:" + impl_->uncompressed.hex(), impl_->size};
 }
 

@@ -5,10 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "oci/layer_writer.h"
 #include "oci/media_types.h"
+#include "oci/testing_sample.h"
 #include "util/fs.h"
 #include "util/sha256.h"
 
@@ -17,28 +16,11 @@ using namespace xb::oci;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("xb-zstd-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
+struct TempDir : test_support::ScratchDir {
+  TempDir() : ScratchDir("zstd-test") {}
 };
 
-std::string sample(size_t size) {
-  std::mt19937 rng(7);
-  static const char* kWords[] = {"segment", "trace_id", "0x7f", "\x01\x02\x03", "xray", "{\"id\":", "\n"};
-  std::string s;
-  while (s.size() < size) {
-    if (rng() % 8 == 0)
-      s += static_cast<char>(rng());
-    else
-      s += kWords[rng() % 7];
-  }
-  s.resize(size);
-  return s;
-}
+std::string sample(size_t size) { return test_support::compressible_sample(size, 7); }
 
 // DATA through a ZstdTee with THREADS workers, written in pieces of CHUNK bytes.
 std::pair<std::string, BlobDigests> compress(const std::filesystem::path& file, const std::string& data, unsigned threads,
