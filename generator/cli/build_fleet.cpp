@@ -1,5 +1,6 @@
 #include "cli/build_fleet.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <cstring>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +40,54 @@ struct Service {
   json doc;          // the child's --json document, or {"error": ...}
   std::string err;   // the child's stderr
 };
+
+// SIGTERM, SIGINT or SIGHUP to the fleet (a CI job cancelled, a pod
+// stopped) reaches every build that is running: each child's pid sits in a
+// slot while it runs, and the handler kill()s what it finds there (atomics
+// and kill(2) only: async-signal-safe). No service starts after it.
+std::atomic<pid_t>* g_children = nullptr;
+size_t g_child_slots = 0;
+std::atomic<int> g_stop_signal{0};
+constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP};
+
+extern "C" void forward_to_builds(int sig) {
+  int none = 0;
+  g_stop_signal.compare_exchange_strong(none, sig);
+  for (size_t i = 0; i < g_child_slots; ++i)
+    if (pid_t pid = g_children[i].load(); pid > 0) ::kill(pid, sig);
+}
+
+// Installs the forwarder for as long as it lives; then the old dispositions.
+class ForwardSignals {
+ public:
+  explicit ForwardSignals(std::atomic<pid_t>* slots, size_t n) {
+    g_children = slots;
+    g_child_slots = n;
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = forward_to_builds;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < std::size(kForwarded); ++i)
+      if (::sigaction(kForwarded[i], &sa, &old_[i]) != 0)
+        fail_runtime(std::string("cannot handle signals: ") + std::strerror(errno));
+  }
+  ~ForwardSignals() {
+    for (size_t i = 0; i < std::size(kForwarded); ++i) ::sigaction(kForwarded[i], &old_[i], nullptr);
+    g_child_slots = 0;
+    g_children = nullptr;
+  }
+  ForwardSignals(const ForwardSignals&) = delete;
+  ForwardSignals& operator=(const ForwardSignals&) = delete;
+
+ private:
+  struct sigaction old_[std::size(kForwarded)] {};
+};
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
 
 // This very binary: the children are the same xraybake.
 std::string self_exe() {
@@ -164,11 +214,19 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
   };
 
   std::atomic<size_t> next{0};
-  auto worker = [&] {
+  std::unique_ptr<std::atomic<pid_t>[]> slots(new std::atomic<pid_t>[jobs]);
+  for (unsigned i = 0; i < jobs; ++i) slots[i] = 0;
+  std::optional<ForwardSignals> forwarding;
+  forwarding.emplace(slots.get(), jobs);
+  auto worker = [&](unsigned slot) {
     for (size_t i; (i = next++) < services.size();) {
       Service& s = services[i];
       const auto t0 = std::chrono::steady_clock::now();
-      if (s.load_error) {
+      if (int sig = g_stop_signal.load()) {
+        s.exit_code = 128 + sig;
+        s.doc = {{"error", {{"message", "not built: the fleet was stopped by " + signal_name(sig)},
+                            {"exit_code", s.exit_code}}}};
+      } else if (s.load_error) {
         s.exit_code = static_cast<int>(s.load_error->code());
         s.doc = error_json(*s.load_error);
         s.err = error_text(*s.load_error);
@@ -177,13 +235,14 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
         argv.insert(argv.end(), flags.begin(), flags.end());
         argv.insert(argv.end(), {"build", s.file, "-o", s.out});
         argv.insert(argv.end(), request.build_flags.begin(), request.build_flags.end());
-        SubprocessResult r = run_subprocess(argv, "");
+        SubprocessResult r = run_subprocess(argv, "", &slots[slot]);
         s.exit_code = r.exit_code;
         s.err = std::move(r.err);
         s.doc = json::parse(r.out, nullptr, false);
         if (s.doc.is_discarded() || !s.doc.is_object())
-          s.doc = {{"error", {{"message", "xraybake exited with status " + std::to_string(r.exit_code) +
-                                              " without its result"},
+          s.doc = {{"error", {{"message", r.exit_code > 128 ? "the build was stopped by " + signal_name(r.exit_code - 128)
+                                                            : "xraybake exited with status " + std::to_string(r.exit_code) +
+                                                                  " without its result"},
                               {"exit_code", r.exit_code}}}};
       }
       s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -191,8 +250,9 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned i = 0; i < jobs; ++i) pool.emplace_back(worker);
+  for (unsigned i = 0; i < jobs; ++i) pool.emplace_back(worker, i);
   for (auto& t : pool) t.join();
+  forwarding.reset();
 
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int worst = 0;
@@ -214,6 +274,17 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
         std::cout << s.doc["push"].value("name", std::string()) << "@" << s.doc["push"].value("digest", std::string())
                   << "\n";
     if (table) print_table(services, total);
+  }
+  if (int sig = g_stop_signal.load()) {
+    size_t unbuilt = 0;
+    for (const auto& s : services) unbuilt += s.exit_code != 0;
+    std::cerr << "xraybake: stopped by " << signal_name(sig) << " (forwarded to the builds that were running): "
+              << unbuilt << " of " << services.size() << " services not built\n";
+    // As make does: die of the same signal, so whoever sent it sees it.
+    std::cout.flush();
+    std::cerr.flush();
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
   }
   if (worst != 0) throw Reported{static_cast<ExitCode>(worst > 2 ? 1 : worst)};
 }

@@ -16,7 +16,8 @@ extern char** environ;
 
 namespace xb {
 
-SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std::string& input) {
+SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std::string& input,
+                                std::atomic<pid_t>* running) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
     fail_runtime(std::string("cannot create pipes: ") + std::strerror(errno));
@@ -43,10 +44,13 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std:
     result.err = std::strerror(rc);
     return result;
   }
+  if (running) running->store(pid);
   // A helper that exits without reading stdin must not kill us with SIGPIPE.
+  // Only then: the disposition is the process's, and concurrent callers (the
+  // fleet's, which write nothing) would leave it ignored.
   struct sigaction ignore {}, old {};
   ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &old);
+  if (!input.empty()) ::sigaction(SIGPIPE, &ignore, &old);
   size_t written = 0;
   int in_fd = in[1];
   if (input.empty()) ::close(in_fd), in_fd = -1;
@@ -76,7 +80,10 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std:
   }
   ::close(out[0]);
   ::close(err[0]);
-  ::sigaction(SIGPIPE, &old, nullptr);
+  if (!input.empty()) ::sigaction(SIGPIPE, &old, nullptr);
+  // Its output closed: it is ending. Not signalled after this, so a pid
+  // reaped below and reused by another process is never killed.
+  if (running) running->store(0);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -5,8 +5,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "fixtures/fixtures.h"
 #include "integration/cli_helpers.h"
@@ -172,6 +178,86 @@ TEST_F(CliFleet, FetchTakesSeveralDescriptorsAndDownloadsASharedDebOnce) {
   EXPECT_EQ(all[2]["debs"]["amd64"]["downloaded"], false);  // a's download, found by its pin
   EXPECT_EQ(gets, (std::map<std::string, int>{{"/aws-xray-daemon-linux-amd64-3.6.6.deb", 1},
                                               {"/aws-xray-daemon-linux-arm64-3.6.6.deb", 1}}));
+}
+
+// The processes whose parent is PARENT (read from /proc/<pid>/stat).
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');  // comm may hold spaces and parentheses
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent)
+      out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+// Whether any process's command line mentions TEXT.
+bool any_process_mentions(const std::string& text) {
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A CI job cancelled, `kill PID`: SIGTERM to the fleet process alone (not its
+// process group, as Ctrl-C would) reaches every build it runs, no service
+// starts after it, and the fleet dies of it once its builds have ended.
+TEST_F(CliFleet, SigtermToTheFleetAloneStopsEveryRunningBuildAndStartsNoOther) {
+  // Every download stalls: the builds are running, and would for 30 s.
+  HttpServer stalling{[](const Request& r) {
+    Response s = Response::stalled(read_file(fixtures::deb_dir() + r.target), 100);
+    s.stall_for = std::chrono::seconds(30);
+    return s;
+  }};
+  for (const char* n : {"alpha", "beta", "gamma"}) spit(dir / n / "xraybake.yaml", service(n));
+  RunResult r;
+  std::thread fleet_thread([&] {
+    r = run_command({XB_XRAYBAKE_BIN, "--cache-dir", (dir / "cache").string(), "build", "alpha", "beta", "gamma",
+                     "-o", "fleet", "-j", "2"},
+                    {{"XRAYBAKE_DAEMON_URL", stalling.url("/aws-xray-daemon-linux-{arch}-{version}.deb")},
+                     {"SOURCE_DATE_EPOCH", "1700000000"}, {"CI", "true"}},
+                    dir.path().string());
+  });
+  // Awaited: the fleet (this test's only xraybake child) runs two builds, one of them downloading.
+  pid_t fleet = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (pid_t p : children_of(::getpid())) {
+      std::ifstream comm("/proc/" + std::to_string(p) + "/comm");
+      std::string c;
+      std::getline(comm, c);
+      if (c == "xraybake") fleet = p;
+    }
+    if (fleet && children_of(fleet).size() == 2 && stalling.request_count() >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(fleet, 0);
+  ASSERT_EQ(children_of(fleet).size(), 2u);
+  const auto signalled = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(fleet, SIGTERM), 0);
+  fleet_thread.join();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+
+  EXPECT_LT(took, 10.0) << "the builds outlived the fleet's SIGTERM (their downloads stall for 30 s)";
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("stopped by SIGTERM"));
+  EXPECT_THAT(r.err, HasSubstr("3 of 3 services not built"));
+  EXPECT_THAT(r.err, HasSubstr("alpha: FAILED (alpha/xraybake.yaml): the build was stopped by SIGTERM"));
+  EXPECT_THAT(r.err, HasSubstr("gamma: FAILED (gamma/xraybake.yaml): not built: the fleet was stopped by SIGTERM"));
+  EXPECT_FALSE(any_process_mentions((dir / "cache").string())) << "a build of the fleet is still running";
+  EXPECT_FALSE(fs::exists(dir / "fleet/alpha/build.json"));
+  EXPECT_FALSE(fs::exists(dir / "fleet/gamma"));
 }
 
 }  // namespace
