@@ -60,6 +60,9 @@ setup() {
 }
 
 BUILD_DIR=${BUILD_DIR:-build}
+# ccache: paths relative to the checkout and no working directory in the hash,
+# so a fresh clone (CI) or another worktree reuses what any clone compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 build() {
   setup
