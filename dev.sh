@@ -35,6 +35,9 @@ TEST_PACKAGES=(
   nodejs  # node for the npm test clients (tests/fixtures/clients); npm: see setup()
   zsh  # the zsh completion is tested by zsh itself (tests/integration/cli_completion_test.cpp)
   python3-jsonschema python3-yaml  # a real JSON Schema validator for `xraybake schema` (tests/integration/cli_init_test.cpp)
+  # The examples' bases and apps, run under Docker (tests/fixtures/make-base-{python,java,dotnet-standin}.sh):
+  python3-aws-xray-sdk python3-pkg-resources  # the AWS X-Ray SDK for Python of examples/python-worker (its sampler imports pkg_resources)
+  openjdk-17-jdk-headless  # javac and jar for examples/java-service, jlink for its Java base
 )
 
 # setup [PACKAGE...]: installs what of them is missing (default: all).

@@ -23,11 +23,25 @@ const std::vector<std::string> kExamples{"dotnet-api", "java-service", "node-api
 std::string example(const std::string& name) { return slurp(kSource / "examples" / name / "xraybake.yaml"); }
 std::string expected_example(const std::string& name) { return slurp(kFixtures / "examples" / (name + ".expected.yaml")); }
 
+// The folders of examples/NAME (the app its service.files name, which
+// reading the descriptor checks) into DIR.
+void copy_example_folders(const std::string& name, const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(kSource / "examples" / name))
+    if (e.is_directory()) fs::copy(e.path(), dir / e.path().filename(), fs::copy_options::recursive);
+}
+
+// examples/NAME/xraybake.yaml as TO, with the example's folders beside it.
+void copy_example(const std::string& name, const fs::path& to) {
+  spit(to, example(name));
+  copy_example_folders(name, to.parent_path());
+}
+
 // services/<name>/xraybake.yaml in DIR for each example; returns the directories' relative names.
 std::vector<std::string> copy_examples(const TempDir& dir) {
   std::vector<std::string> dirs;
   for (const auto& name : kExamples) {
-    spit(dir / ("services/" + name + "/xraybake.yaml"), example(name));
+    copy_example(name, dir / ("services/" + name + "/xraybake.yaml"));
     dirs.push_back("services/" + name);
   }
   return dirs;
@@ -52,10 +66,10 @@ TEST(CliMigrate, TheFourExamplesBecomeTheirExpectedOutputsAndTheDiffIsAPatch) {
     EXPECT_THAT(r.out, HasSubstr("--- services/" + name + "/xraybake.yaml\n+++ services/" + name + "/xraybake.yaml\n"));
   }
   // Each setting without an agent key is named, at its position.
-  EXPECT_THAT(r.err, HasSubstr("services/dotnet-api/xraybake.yaml:30:7: not translated xray.config.Logging.LogLevel warn: "));
+  EXPECT_THAT(r.err, HasSubstr("services/dotnet-api/xraybake.yaml:34:7: not translated xray.config.Logging.LogLevel warn: "));
   EXPECT_THAT(r.err, HasSubstr("services/node-api/xraybake.yaml:21:5: not translated xray.config.Concurrency 4: "));
-  EXPECT_THAT(r.err, HasSubstr("services/java-service/xraybake.yaml:27:10: not translated xray.args[0] --log-level warn: "));
-  EXPECT_THAT(r.err, HasSubstr("services/java-service/xraybake.yaml:21:3: dropped xray.version 3.6.6: "));
+  EXPECT_THAT(r.err, HasSubstr("services/java-service/xraybake.yaml:30:10: not translated xray.args[0] --log-level warn: "));
+  EXPECT_THAT(r.err, HasSubstr("services/java-service/xraybake.yaml:24:3: dropped xray.version 3.6.6: "));
   EXPECT_THAT(r.err, HasSubstr("note: through the collector, X-Ray segments lose the aws.cloudwatch_logs of a segment and "
                                "the origin AWS::ECS::Container"));
   EXPECT_THAT(r.err, HasSubstr("4 of 4 descriptors migrated to adot-collector"));
@@ -91,7 +105,7 @@ TEST(CliMigrate, CheckIsACiGateAndWritesNothing) {
 
 TEST(CliMigrate, ASecondRunChangesNothing) {
   TempDir dir;
-  spit(dir / "xraybake.yaml", example("dotnet-api"));
+  copy_example("dotnet-api", dir / "xraybake.yaml");
   ASSERT_EQ(xraybake(migrate_args({}), dir.path().string()).exit_code, 0);
   std::string once = slurp(dir / "xraybake.yaml");
   struct stat before {};
@@ -269,9 +283,9 @@ TEST(CliMigrate, OnlyKindsThatExistAndExactVersions) {
 
 TEST(CliMigrate, KeepsTheModeAndWritesThroughASymlink) {
   TempDir dir;
-  spit(dir / "real/xraybake.yaml", example("python-worker"));
+  copy_example("python-worker", dir / "real/xraybake.yaml");
   fs::permissions(dir / "real/xraybake.yaml", fs::perms(0640));
-  fs::create_directories(dir / "svc");
+  copy_example_folders("python-worker", dir / "svc");  // its app/ beside the link too
   fs::create_symlink("../real/xraybake.yaml", dir / "svc/xraybake.yaml");
   auto r = xraybake(migrate_args({"svc"}), dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -11,7 +11,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <cstdio>
+#include <ctime>
 #include <memory>
+#include <random>
 
 #include "e2e_harness.h"
 #include "fixtures/fixtures.h"
@@ -226,18 +229,7 @@ inline std::string standin_service_yaml(const std::string& name, const std::stri
     STANDIN_APP_RATE: "500"
     STANDIN_APP_TERM_CODE: ")" + std::to_string(kStandinTermCode) + R"("
   stop_timeout: 20s
-  tag: )" + name + ":1.0.0\n" + extra_service +
-         (agent.empty() ? R"(xray:
-  version: 3.6.6
-  config:
-    TotalBufferSizeMB: 16
-    LocalMode: true
-    Region: us-east-2
-  flush_grace: 3s
-  ready_timeout: 2s
-  restart: {max_backoff: 1s}
-  signing_key: )" + fixtures::signing_key_asc() + "\n"
-                        : agent);
+  tag: )" + name + ":1.0.0\n" + extra_service + (agent.empty() ? standin_xray_section() : agent);
 }
 
 // xraybake build of YAML in DIR (DIR/out), the agents' .debs served by SERVER
@@ -317,6 +309,109 @@ inline StandinStop docker_run_then_stop(const DockerEngine& engine, const std::s
   write_file(scratch / (name + "-sink.jsonl"), c.file("/tmp/xray-standin-sink.jsonl", scratch));
   s.sink = read_sink(scratch / (name + "-sink.jsonl"));
   return s;
+}
+
+// ---- the examples (examples/NAME) under Docker ----
+
+// examples/EXAMPLE/xraybake.yaml as the tests build it: LOCAL_BASE (an oci:
+// layout) for its vendor base, linux/amd64 only, the tag IMAGE:1.0.0, and the
+// stand-in daemon's xray: section for its own (the last section of every
+// example); all else, service.files included, as written.
+inline std::string example_yaml(const std::string& example, const std::string& image, const std::string& local_base) {
+  std::istringstream in(read_file(fs::path(XB_SOURCE_DIR) / "examples" / example / "xraybake.yaml"));
+  std::string out;
+  int replaced = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  base: ", 0) == 0) {
+      out += "  base: " + local_base + "\n  platforms: [linux/amd64]\n";
+      replaced++;
+    } else if (line.rfind("  tag: ", 0) == 0) {
+      out += "  tag: " + image + ":1.0.0\n";
+      replaced++;
+    } else if (line == "xray:") {
+      return replaced == 2 ? out + standin_xray_section() : "";
+    } else if (line.rfind("  platforms: ", 0) != 0) {
+      out += line + "\n";
+    }
+  }
+  return "";  // not the shape above: the caller's ASSERT says so
+}
+
+// Copies the folders of examples/EXAMPLE (the app its service.files name) into DIR.
+inline void copy_example_folders(const std::string& example, const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(fs::path(XB_SOURCE_DIR) / "examples" / example))
+    if (e.is_directory()) fs::copy(e.path(), dir / e.path().filename(), fs::copy_options::recursive);
+}
+
+// What a container of an example (its app on the stand-in daemon) left after `docker stop`.
+struct ExampleStop {
+  std::optional<int> status;  // the container's exit status
+  Clock::duration took{};     // of docker stop
+  std::string log;
+  SinkRecord sink;  // /tmp/xray-standin-sink.jsonl
+};
+
+inline ExampleStop docker_stop_example(const DockerContainer& c, std::chrono::seconds timeout,
+                                       const fs::path& scratch) {
+  ExampleStop s;
+  auto [stopped, took] = c.stop(timeout);
+  s.took = took;
+  json state = c.state();
+  if (stopped.status == 0 && !state["Running"].get<bool>()) s.status = state["ExitCode"].get<int>();
+  s.log = c.logs() + (stopped.status == 0 ? "" : "\n" + stopped.output);
+  fs::path sink = scratch / (c.name() + "-sink.jsonl");
+  write_file(sink, c.file(std::string(fixtures::daemon_sink_default), scratch));
+  s.sink = read_sink(sink);
+  return s;
+}
+
+// The app exited 0 on SIGTERM, the stop inside BUDGET; the stand-in daemon
+// flushed once, after it, every one of SEGMENTS segments and no bad datagram.
+inline void expect_example_stopped(const ExampleStop& s, size_t segments, Clock::duration budget) {
+  ASSERT_TRUE(s.status) << "the container did not stop\n" << s.log;
+  EXPECT_EQ(*s.status, 0) << "the app's exit status after SIGTERM\n" << s.log;
+  EXPECT_LT(s.took, budget) << "the stop took too long\n" << s.log;
+  ASSERT_EQ(s.sink.flushes.size(), 1u) << "the daemon did not flush\n" << s.log;
+  EXPECT_EQ(s.sink.flushes[0]["bad"], 0) << s.log;
+  EXPECT_EQ(s.sink.flushes[0]["count"], segments) << "one segment per request or job, none lost\n" << s.log;
+}
+
+// A value for X-Amzn-Trace-Id as a load balancer sends it: a new trace root,
+// marked sampled upstream (so an SDK's own sampling decides nothing).
+inline std::string sampled_trace_header() {
+  static std::mt19937_64 random{std::random_device{}()};
+  char root[40];
+  std::snprintf(root, sizeof root, "1-%08llx-%08llx%016llx",
+                static_cast<unsigned long long>(std::time(nullptr)),
+                static_cast<unsigned long long>(random() & 0xffffffffu), static_cast<unsigned long long>(random()));
+  return std::string("Root=") + root + ";Sampled=1";
+}
+
+// N GETs of URL (the container's loopback) by the host's curl inside
+// CONTAINER's network namespace (nsenter: the container has --network none,
+// nothing else is reached), in one curl over one connection where the server
+// keeps it, each with its own sampled_trace_header(); the HTTP status of
+// each, one a line, or the failure.
+inline RunResult curl_in_container(const DockerEngine& engine, const std::string& container, const std::string& url,
+                                   int n) {
+  int pid = engine.inspect(container)["State"]["Pid"].get<int>();
+  std::vector<std::string> argv{"nsenter", "--target", std::to_string(pid), "--net", "curl"};
+  for (int i = 0; i < n; i++) {
+    if (i) argv.push_back("--next");
+    argv.insert(argv.end(), {"--silent", "--show-error", "--max-time", "30", "--output", "/dev/null", "--write-out",
+                             "%{http_code}\n", "--header", "X-Amzn-Trace-Id: " + sampled_trace_header(), url});
+  }
+  auto r = run(argv, {}, 120s);
+  if (r.status != 0) r.output = describe({"nsenter", "--target", std::to_string(pid), "--net", "curl", url}, r);
+  return r;
+}
+
+// How many lines of TEXT are LINE.
+inline size_t count_lines(const std::string& text, const std::string& line) {
+  std::istringstream in(text);
+  size_t n = 0;
+  for (std::string l; std::getline(in, l);) n += l == line;
+  return n;
 }
 
 }  // namespace xb::e2e

@@ -36,19 +36,6 @@ service:
 )";
 }
 
-std::string xray_daemon_yaml() {
-  return R"(xray:
-  version: 3.6.6
-  config:
-    TotalBufferSizeMB: 16
-    LocalMode: true
-    Region: us-east-2
-  flush_grace: 3s
-  ready_timeout: 2s
-  restart: {max_backoff: 1s}
-  signing_key: )" + fixtures::signing_key_asc() + "\n";
-}
-
 // The ADOT collector (the stand-in, packaged as AWS's .deb), with its defaults:
 // the awsxray receiver on 127.0.0.1:2000, otlp on 4317/4318, health check 13133.
 std::string adot_collector_yaml() {
@@ -196,7 +183,7 @@ void expect_daemon_stop(const Stopped& s, Container& c) {
 // and the real SDK in the image as the service user, nothing lost.
 TEST_F(E2eNodeClients, XraySdkAppOnTheDaemonLosesNoSegment) {
   std::string why;
-  fs::path layout = build("xray-daemon", service_yaml("e2e-node-xray", "xray-app.js") + xray_daemon_yaml(), &why);
+  fs::path layout = build("xray-daemon", service_yaml("e2e-node-xray", "xray-app.js") + standin_xray_section(), &why);
   ASSERT_FALSE(layout.empty()) << why;
   Container c(layout, "1.0.0", work->path, "node-xray");
   expect_daemon_stop(run_then_stop(c, "xray-app", 2s), c);
@@ -213,7 +200,7 @@ TEST_F(E2eNodeClients, AppShippedThroughServiceFilesLosesNoSegment) {
   fs::path layout = build("shipped",
                           service_yaml("e2e-node-shipped", "xray-app.js", "/srv/shipped") +
                               "  files: [{from: app/, to: /srv/shipped}]\n"
-                              "  exclude: [app/otel-app.js, \"**/*.md\"]\n" + xray_daemon_yaml(),
+                              "  exclude: [app/otel-app.js, \"**/*.md\"]\n" + standin_xray_section(),
                           &why);
   ASSERT_FALSE(layout.empty()) << why;
   Container c(layout, "1.0.0", work->path, "node-shipped");

@@ -5,6 +5,8 @@
 // the X-Ray daemon and on the ADOT collector. And the emitted Dockerfile built
 // by that engine's BuildKit: the same files and config as OUT/oci. Nothing
 // reaches the network: --pull never, --network none, no registry but loopback.
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "collector_harness.h"
@@ -62,6 +64,26 @@ class E2eDocker : public ::testing::Test {
     return r.status == 0 ? "" : r.output;
   }
   static fs::path out(const std::string& name) { return work->path / name / "out"; }
+
+  // examples/EXAMPLE as a user builds it, as C's name: its folders copied,
+  // then what PREPARE adds to them (the app's build output); its descriptor on
+  // BASE_LAYOUT (example_yaml); built, loaded, run. "" once the container's
+  // log holds READY, else why not.
+  static std::string run_example(DockerContainer& c, const std::string& example, const std::string& base_layout,
+                                 const std::string& ready, const std::function<void(const fs::path&)>& prepare) {
+    fs::path dir = work->path / c.name();
+    copy_example_folders(example, dir);
+    prepare(dir);
+    std::string yaml = example_yaml(example, c.name(), "oci:" + base_layout + ":latest");
+    if (yaml.empty()) return "examples/" + example + "/xraybake.yaml: no base:, tag: or xray: where expected";
+    std::string why = build_and_load(c.name(), yaml);
+    if (!why.empty()) return why;
+    auto r = c.run(c.name() + ":1.0.0");
+    if (r.status != 0) return r.output;
+    if (!eventually([&] { return c.logs().find(ready) != std::string::npos; }, 60s))
+      return "no \"" + ready + "\" in the log:\n" + c.logs();
+    return "";
+  }
 };
 
 TEST_F(E2eDocker, EngineIsTheTestsOwnAndOffline) {
@@ -289,30 +311,12 @@ TEST_F(E2eDocker, DockerfileOfALocalBaseBuildsInDockerAsItsHeaderSays) {
 TEST_F(E2eDocker, NodeAppExampleShipsItsAppAndLosesNoSegment) {
   XB_REQUIRE(fs::exists(fixtures::base_node_oci() + "/index.json"), "no node base fixture (apt-get install nodejs npm)");
   const std::string name = "xb-docker-node-app";
-  const fs::path example = fs::path(XB_SOURCE_DIR) / "examples/node-app";
-  fs::path dir = work->path / name;
-  fs::create_directories(dir);
-  fs::copy(example / "app", dir / "app", fs::copy_options::recursive);
-  fs::copy(fixtures::clients_dir() + "/node_modules", dir / "app/node_modules",
-           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-  std::string yaml = read_file(example / "xraybake.yaml");
-  auto replace = [&](const std::string& from, const std::string& to) {
-    auto at = yaml.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    yaml.replace(at, from.size(), to);
-  };
-  replace("  base: docker.io/library/node:20-bookworm-slim\n  platforms: [linux/amd64, linux/arm64]\n",
-          "  base: oci:" + fixtures::base_node_oci() + ":latest\n  platforms: [linux/amd64]\n");
-  std::string standin = standin_service_yaml(name, "b", "[linux/amd64]");
-  replace("xray:\n  flush_grace: 3s\n", standin.substr(standin.find("xray:\n")));
-  replace("  tag: registry.example.com/shop/inventory-api:1.0.0\n", "  tag: " + name + ":1.0.0\n");
-  std::string why = build_and_load(name, yaml);
-  ASSERT_TRUE(why.empty()) << why;
-
   DockerContainer c(*engine, name);
-  auto r = c.run(name + ":1.0.0");
-  ASSERT_EQ(r.status, 0) << r.output;
-  ASSERT_TRUE(eventually([&] { return c.logs().find("inventory-api: pid") != std::string::npos; }, 60s)) << c.logs();
+  std::string why = run_example(c, "node-app", fixtures::base_node_oci(), "inventory-api: pid", [](const fs::path& dir) {
+    fs::copy(fixtures::clients_dir() + "/node_modules", dir / "app/node_modules",
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  });
+  ASSERT_TRUE(why.empty()) << why;
   constexpr int kRequests = 50;
   auto client = engine->docker(
       {"exec", name, "node", "-e",
@@ -325,18 +329,124 @@ TEST_F(E2eDocker, NodeAppExampleShipsItsAppAndLosesNoSegment) {
       60s);
   ASSERT_EQ(client.status, 0) << client.output << c.logs();
   EXPECT_NE(client.output.find("ok " + std::to_string(kRequests)), std::string::npos) << client.output;
-  auto [stopped, took] = c.stop(kStopTimeout);
-  ASSERT_EQ(stopped.status, 0) << stopped.output;
-  json state = c.state();
-  std::string log = c.logs();
-  EXPECT_FALSE(state["Running"].get<bool>());
-  EXPECT_EQ(state["ExitCode"], 0) << log;
-  EXPECT_LT(took, kLongBefore) << log;
-  write_file(work->path / "node-app-sink.jsonl", c.file("/tmp/xray-standin-sink.jsonl", work->path));
-  auto sink = read_sink(work->path / "node-app-sink.jsonl");
-  ASSERT_EQ(sink.flushes.size(), 1u) << log;
-  EXPECT_EQ(sink.flushes[0]["bad"], 0) << log;
-  EXPECT_EQ(sink.flushes[0]["count"], kRequests) << "one segment per request, none lost\n" << log;
+  expect_example_stopped(docker_stop_example(c, kStopTimeout, work->path), kRequests, kLongBefore);
+}
+
+// examples/python-worker as a user builds it: its app/ (the invoices package)
+// with the AWS X-Ray SDK for Python beside it in site-packages/ (Debian's
+// python3-aws-xray-sdk 0.95, as `pip install --target` lays it out), on a base
+// of Debian's python3 for Docker Hub's python:3.12-slim. Jobs queued into its
+// spool (each carrying a sampled trace header, as an SQS message's
+// AWSTraceHeader does) by a client in the container, all invoiced, then
+// `docker stop`: exit 0, one segment per job, none lost.
+TEST_F(E2eDocker, PythonWorkerExampleShipsItsAppAndLosesNoSegment) {
+  XB_REQUIRE(fs::exists(fixtures::base_python_oci() + "/index.json"),
+             "no python base fixture (apt-get install python3 python3-aws-xray-sdk, then rebuild)");
+  const std::string name = "xb-docker-python-worker";
+  DockerContainer c(*engine, name);
+  std::string why = run_example(c, "python-worker", fixtures::base_python_oci(), "invoice-worker: pid",
+                                [](const fs::path& dir) {
+                                  fs::copy(fixtures::python_sdk_dir(), dir / "app/site-packages",
+                                           fs::copy_options::recursive);
+                                });
+  ASSERT_TRUE(why.empty()) << why;
+  constexpr int kJobs = 50;
+  // Queues the jobs into both queues (written, then renamed in), then waits
+  // until each is invoiced.
+  auto client = engine->docker(
+      {"exec", name, "python3", "-c",
+       "import json, os, secrets, sys, time\n"
+       "n, spool, queues = " + std::to_string(kJobs) + ", '/tmp/queues', ('invoices', 'high-priority')\n"
+       "for i in range(n):\n"
+       "    q = os.path.join(spool, queues[i % 2])\n"
+       "    job = {'order': 1000 + i, 'lines': [{'sku': 'A-%d' % i, 'qty': 1 + i % 3, 'unit_cents': 1250}],\n"
+       "           'trace_header': 'Root=1-%08x-%s;Sampled=1' % (int(time.time()), secrets.token_hex(12))}\n"
+       "    with open(os.path.join(q, '.job-%d.tmp' % i), 'w') as f:\n"
+       "        json.dump(job, f)\n"
+       "    os.rename(os.path.join(q, '.job-%d.tmp' % i), os.path.join(q, 'job-%04d.json' % i))\n"
+       "deadline = time.monotonic() + 60\n"
+       "done = 0\n"
+       "while done < n and time.monotonic() < deadline:\n"
+       "    time.sleep(0.02)\n"
+       "    done = sum(f.endswith('.json') for q in queues for f in os.listdir(os.path.join(spool, q + '.done')))\n"
+       "print('done', done)\n"
+       "sys.exit(done != n)\n"},
+      90s);
+  ASSERT_EQ(client.status, 0) << client.output << c.logs();
+  EXPECT_NE(client.output.find("done " + std::to_string(kJobs)), std::string::npos) << client.output;
+  auto s = docker_stop_example(c, kStopTimeout, work->path);
+  expect_example_stopped(s, kJobs, kLongBefore);
+  EXPECT_NE(s.log.find("invoice-worker: stopped after " + std::to_string(kJobs) + " jobs"), std::string::npos) << s.log;
+}
+
+// examples/java-service as a user builds it: app/ with its application.properties
+// and the ledger-service.jar its build-jar.sh compiles (javac of Debian's
+// OpenJDK 17; no X-Ray SDK for Java in Debian or npm, so the app sends segment
+// documents itself, in the daemon's UDP format), on a Java runtime jlinked
+// from Debian's OpenJDK 17 for Docker Hub's eclipse-temurin:21-jre. Requests
+// from the host's curl in the container's network namespace, `docker stop`:
+// exit 0, one segment per request, none lost.
+TEST_F(E2eDocker, JavaServiceExampleShipsItsJarAndLosesNoSegment) {
+  XB_REQUIRE(fs::exists(fixtures::base_java_oci() + "/index.json") && fs::exists(fixtures::ledger_service_jar()),
+             "no java base or jar fixture (apt-get install openjdk-17-jdk-headless, then rebuild)");
+  XB_REQUIRE_TOOL("nsenter", "util-linux");
+  XB_REQUIRE_TOOL("curl", "curl");
+  const std::string name = "xb-docker-java-service";
+  DockerContainer c(*engine, name);
+  std::string why = run_example(c, "java-service", fixtures::base_java_oci(), "ledger-service: pid",
+                                [](const fs::path& dir) {
+                                  fs::copy(fixtures::ledger_service_jar(), dir / "app/ledger-service.jar");
+                                });
+  ASSERT_TRUE(why.empty()) << why;
+  EXPECT_NE(c.logs().find("listening on 8080 (health on 8081), segments to 127.0.0.1:2000"), std::string::npos)
+      << "application.properties' ports, and AWS_XRAY_DAEMON_ADDRESS\n" << c.logs();
+  constexpr int kRequests = 50;
+  auto health = curl_in_container(*engine, name, "http://127.0.0.1:8081/actuator/health", 1);
+  ASSERT_EQ(health.status, 0) << health.output;
+  EXPECT_EQ(health.output, "200\n");
+  auto client = curl_in_container(*engine, name, "http://127.0.0.1:8080/accounts/acme", kRequests);
+  ASSERT_EQ(client.status, 0) << client.output << c.logs();
+  EXPECT_EQ(count_lines(client.output, "200"), size_t{kRequests}) << client.output;
+  auto s = docker_stop_example(c, kStopTimeout, work->path);
+  expect_example_stopped(s, kRequests, kLongBefore);  // the health check sends no segment
+  EXPECT_NE(s.log.find("ledger-service: stopped"), std::string::npos) << s.log;
+}
+
+// examples/dotnet-api on a STAND-IN for mcr.microsoft.com/dotnet/aspnet:8.0:
+// .NET is not in Debian, so the base is the python base plus a /usr/bin/dotnet
+// that is not .NET (tests/fixtures/standin-dotnet.py: it serves what
+// src/Orders.Api does, through the AWS X-Ray SDK for Python), and publish/
+// holds what this machine can not make with `dotnet publish`: the app's
+// appsettings.json, a placeholder Orders.Api.dll that the stand-in only checks
+// is there, and a .pdb that the example's exclude keeps out. What is real:
+// the example's descriptor (command, workdir, user, env, service.files), the
+// image xraybake builds of it, Docker, the stop and the daemon's count.
+TEST_F(E2eDocker, DotnetApiExampleOnAStandInDotnetLosesNoSegment) {
+  XB_REQUIRE(fs::exists(fixtures::base_dotnet_standin_oci() + "/index.json"),
+             "no stand-in dotnet base fixture (apt-get install python3 python3-aws-xray-sdk, then rebuild)");
+  XB_REQUIRE_TOOL("nsenter", "util-linux");
+  XB_REQUIRE_TOOL("curl", "curl");
+  const std::string name = "xb-docker-dotnet-api";
+  DockerContainer c(*engine, name);
+  // Ready on the descriptor's ASPNETCORE_URLS (port 5000), not the base's 8080.
+  std::string why = run_example(c, "dotnet-api", fixtures::base_dotnet_standin_oci(),
+                                "Now listening on: http://0.0.0.0:5000", [](const fs::path& dir) {
+                                  fs::copy(dir / "src/Orders.Api/appsettings.json", dir / "publish/appsettings.json");
+                                  write_file(dir / "publish/Orders.Api.dll",
+                                             "not an assembly: xraybake's stand-in dotnet only checks it is here\n");
+                                  write_file(dir / "publish/Orders.Api.pdb", "symbols\n");
+                                });
+  ASSERT_TRUE(why.empty()) << why;
+  auto files = engine->docker({"exec", name, "python3", "-c", "import os; print(sorted(os.listdir('/app')))"});
+  ASSERT_EQ(files.status, 0) << files.output;
+  EXPECT_EQ(files.output, "['Orders.Api.dll', 'appsettings.json']\n") << "publish/ at /app, without the .pdb";
+  constexpr int kRequests = 50;
+  auto client = curl_in_container(*engine, name, "http://127.0.0.1:5000/orders/42", kRequests);
+  ASSERT_EQ(client.status, 0) << client.output << c.logs();
+  EXPECT_EQ(count_lines(client.output, "200"), size_t{kRequests}) << client.output;
+  auto s = docker_stop_example(c, kStopTimeout, work->path);
+  expect_example_stopped(s, kRequests, kLongBefore);
+  EXPECT_NE(s.log.find("Application is shutting down..."), std::string::npos) << s.log;
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fixtures/fixtures.h"
 #include "support/http_server.h"
 #include "support/require.h"
 
@@ -165,6 +166,23 @@ class FileServer {
  private:
   test::HttpServer server_;
 };
+
+// ---- the tests' agent ----
+
+// The xray: section of the tests' services: the stand-in daemon 3.6.6 (the
+// fixture .debs, signed by the stand-in key), local mode, a 3 s flush grace.
+inline std::string standin_xray_section() {
+  return R"(xray:
+  version: 3.6.6
+  config:
+    TotalBufferSizeMB: 16
+    LocalMode: true
+    Region: us-east-2
+  flush_grace: 3s
+  ready_timeout: 2s
+  restart: {max_backoff: 1s}
+  signing_key: )" + fixtures::signing_key_asc() + "\n";
+}
 
 // ---- what the stand-ins wrote ----
 

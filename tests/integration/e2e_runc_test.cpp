@@ -31,17 +31,7 @@ service:
     STANDIN_APP_TERM_CODE: ")" + std::to_string(kTermCode) + R"("
   stop_timeout: 20s
   tag: e2e-standin:1.0.0
-xray:
-  version: 3.6.6
-  config:
-    TotalBufferSizeMB: 16
-    LocalMode: true
-    Region: us-east-2
-  flush_grace: 3s
-  ready_timeout: 2s
-  restart: {max_backoff: 1s}
-  signing_key: )" + fixtures::signing_key_asc() + R"(
-)";
+)" + standin_xray_section();
 }
 
 // xraybake build DESCRIPTOR -o OUT, the daemon .deb served from the fixtures

@@ -1,0 +1,1 @@
+"""invoice-worker: turns queued orders into invoices, one X-Ray segment per job."""
