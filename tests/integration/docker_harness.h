@@ -339,6 +339,7 @@ inline std::string example_yaml(const std::string& example, const std::string& i
 
 // Copies the folders of examples/EXAMPLE (the app its service.files name) into DIR.
 inline void copy_example_folders(const std::string& example, const fs::path& dir) {
+  fs::create_directories(dir);
   for (const auto& e : fs::directory_iterator(fs::path(XB_SOURCE_DIR) / "examples" / example))
     if (e.is_directory()) fs::copy(e.path(), dir / e.path().filename(), fs::copy_options::recursive);
 }
