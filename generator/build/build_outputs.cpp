@@ -52,6 +52,9 @@ static void check_against_packages(const Descriptor& desc, const agents::Agent& 
   const auto binary = agent.layer_files().front().from;
   Problems p(desc.path);
   for (const auto& d : debs) {
+    if (!d.remote_repository.empty())  // FetchOptions::without_deb is never asked for such an agent
+      fail_runtime("internal: the " + d.arch + " " + std::string(agent.package_name()) +
+                   " .deb is needed to check the configuration against it, and it was not fetched");
     deb::ReadOptions opts;
     opts.arch = d.arch;
     opts.display_name = d.url;
@@ -93,8 +96,33 @@ static std::vector<LayerEntry> service_entries(const Descriptor& desc, const Ren
   return out;
 }
 
+static std::vector<supply::LayerFileInfo> sbom_files(const std::vector<PinnedFile>& files) {
+  std::vector<supply::LayerFileInfo> out;
+  for (const auto& f : files) out.push_back({f.path, f.size, f.sha256, f.sha1});
+  return out;
+}
+
+// The agent's package and layer files for the SBOM and xraybake.lock: read
+// from the .deb and the layer, or, when the layer was left in a registry,
+// what the lock recorded when a build read them.
+static AgentFacts agent_facts(const ImageRequest& req, const PlatformResult& p) {
+  AgentFacts facts;
+  const DebInput& deb = p.deb;
+  if (!deb.remote_repository.empty()) {
+    if (!deb.package || !deb.layer) fail_runtime("internal: no package facts or layer files pinned for " + deb.arch);
+    return {*deb.package, deb.version, deb.layer->files};
+  }
+  supply::DebPackage pkg = supply::read_deb_package(deb.path, deb.url, deb.sha256, deb.size);
+  facts.package = {pkg.name, pkg.maintainer, pkg.vendor, pkg.homepage, pkg.summary, pkg.license};
+  facts.version = pkg.version;
+  for (auto& f : supply::layer_contents(req.out_dir / agent_layer_file(req.agent, deb.arch, req.compression)))
+    facts.files.push_back({f.path, f.size, f.sha256, f.sha1});
+  return facts;
+}
+
 // What the SBOM and the provenance are made from (supply/ knows nothing of build/).
-static supply::SupplyInput supply_input(const Descriptor& desc, const ImageRequest& req, const ImageResult& res) {
+static supply::SupplyInput supply_input(const Descriptor& desc, const ImageRequest& req, const ImageResult& res,
+                                        const std::map<std::string, AgentFacts>& agent) {
   supply::SupplyInput in;
   in.out_dir = req.out_dir;
   in.image_name = req.image_name;
@@ -119,12 +147,17 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
       std::string digest;
       for (const auto& l : res.layers)
         if (l.file == file) digest = l.blob.digest;
-      sp.layers.push_back({role, file, digest});
+      sp.layers.push_back({role, file, digest, std::nullopt});
+      if (role == Role::agent) sp.layers.back().files = sbom_files(agent.at(arch).files);
     }
     sp.deb = p.deb.path;
     sp.deb_url = p.deb.url;
     sp.deb_sha256 = p.deb.sha256;
     sp.deb_size = p.deb.size;
+    const AgentFacts& a = agent.at(arch);
+    const PackageFacts& f = a.package;
+    sp.agent = supply::DebPackage{f.name,    a.version, f.maintainer, f.vendor,     f.homepage,
+                                  f.summary, f.license, p.deb.url,    p.deb.sha256, p.deb.size};
     in.platforms.push_back(std::move(sp));
   }
   return in;
@@ -143,7 +176,8 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   req.image_name = s.tag.empty() ? s.name + ":latest" : s.tag;
   req.title = s.name;
   req.platforms = s.platforms;
-  for (const auto& d : debs) req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path, d.version, d.layer});
+  for (const auto& d : debs)
+    req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path, d.version, d.layer, d.package, d.remote_repository});
   const agents::Agent& agent = agents::agent_for(desc);
   const auto files = agent.layer_files();
   if (files.empty()) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes no file of its .deb");
@@ -178,7 +212,8 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   BuildOutputs out;
   out.image = build_image(req);
   out.report = build_report(req, out.image);
-  out.report.update(write_supply_chain(supply_input(desc, req, out.image)));
+  for (const auto& p : out.image.platforms) out.agent[p.deb.arch] = agent_facts(req, p);
+  out.report.update(write_supply_chain(supply_input(desc, req, out.image, out.agent)));
   write_file(out_dir / "build.json", out.report.dump(2) + "\n");
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,18 @@ std::vector<std::string> base_image_command(const Descriptor& desc, const BaseLa
 // not a whole number of seconds.
 int64_t source_date_epoch();
 
+// What xraybake.lock records of one platform's agent .deb and layer, besides
+// the layer's digests, so that a later build can do without the .deb.
+struct AgentFacts {
+  PackageFacts package;           // its control file's facts
+  std::string version;            // its control file's Version (xraybake.lock's entry has it already)
+  std::vector<PinnedFile> files;  // the agent layer's regular files, as the SBOM lists them
+};
+
 struct BuildOutputs {
   ImageResult image;
   nlohmann::json report;  // the content of OUT/build.json
+  std::map<std::string, AgentFacts> agent;  // by arch
 };
 
 // Writes OUT/layers/, OUT/oci/ and OUT/build.json. CACHE_DIR (the download

@@ -60,10 +60,21 @@ uint64_t save_stream(deb::DaemonStream& s, const std::filesystem::path& file) {
 // one file is streamed, several (agent.also) go through files beside the layer.
 LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
   const AgentLayerSpec& agent = req.agent;
-  LayerResult out{agent_layer_file(agent, deb.arch, req.compression), {}};
+  LayerResult out{agent_layer_file(agent, deb.arch, req.compression), {}, {}};
   auto final_path = req.out_dir / out.file;
   auto tmp = final_path;
   tmp += ".partial";
+  // No .deb: the layer xraybake.lock pins, left in the registry that holds it.
+  if (!deb.remote_repository.empty()) {
+    if (!deb.layer || deb.layer->format != daemon_layer_format(req.compression) ||
+        deb.layer->source_date_epoch != req.epoch || deb.version.empty())
+      fail_runtime("internal: the " + deb.arch + " agent layer in " + deb.remote_repository +
+                   " is not pinned for this layer format and SOURCE_DATE_EPOCH");
+    out.blob = {deb.layer->digest, deb.layer->diff_id, deb.layer->size};
+    out.remote_repository = deb.remote_repository;
+    version = deb.version;
+    return out;
+  }
   // Warm builds: the layer a verified build made from this very .deb before
   // (xraybake.lock says which), copied out of the cache.
   LayerCache cache(req.layer_cache);
@@ -146,7 +157,7 @@ LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
   e.path = kInitPath;
   e.mode = 0755;
   e.data = std::string(*bin);
-  LayerResult out{init_layer_file(arch, req.compression), {}};
+  LayerResult out{init_layer_file(arch, req.compression), {}, {}};
   out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch, req.compression);
   return out;
 }
@@ -204,12 +215,12 @@ ImageResult build_image(const ImageRequest& req) {
   LayoutWriter layout(req.out_dir / "oci");
   // The service layer is the same for every platform.
   const std::string service_file = layer_file("service", req.compression);
-  LayerResult service{service_file, write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression)};
+  LayerResult service{service_file, write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression), {}};
   // So is the app's, written once (its files are read once), last: it changes most often.
   std::optional<LayerResult> app;
   if (!req.app_files.empty()) {
     const std::string app_file = layer_file("app", req.compression);
-    app = LayerResult{app_file, write_layer(req.out_dir / app_file, req.app_files, req.epoch, req.compression)};
+    app = LayerResult{app_file, write_layer(req.out_dir / app_file, req.app_files, req.epoch, req.compression), {}};
   }
 
   nlohmann::json index_entries = nlohmann::json::array();
@@ -241,8 +252,12 @@ ImageResult build_image(const ImageRequest& req) {
         {&service, "xraybake: service files for " + req.title}};
     if (app) added.emplace_back(&*app, "xraybake: the app of " + req.title + " (service.files)");
     for (const auto& [layer, created_by] : added) {
-      layout.put_file(req.out_dir / layer->file, layer->blob.digest, layer->blob.size);
-      pr.layers.push_back(BlobRef{std::string(compression_info(req.compression).media_type), layer->blob.digest, layer->blob.size}.descriptor());
+      const std::string media_type(compression_info(req.compression).media_type);
+      if (layer->remote_repository.empty())
+        layout.put_file(req.out_dir / layer->file, layer->blob.digest, layer->blob.size);
+      else
+        res.remote_blobs.push_back({layer->blob.digest, layer->blob.size, media_type, layer->remote_repository, layer->file});
+      pr.layers.push_back(BlobRef{media_type, layer->blob.digest, layer->blob.size}.descriptor());
       pr.added.push_back(layer->file);
       history.push_back({layer->blob.diff_id, created_by});
     }
@@ -283,7 +298,8 @@ nlohmann::json build_report(const ImageRequest& req, const ImageResult& res) {
   auto blob = [](const BlobRef& b) { return nlohmann::json{{"digest", b.digest}, {"size", b.size}}; };
   nlohmann::json platforms = nlohmann::json::array();
   for (const auto& p : res.platforms) {
-    platforms.push_back({{"platform", p.platform},
+    nlohmann::json& entry = platforms.emplace_back();
+    entry = {{"platform", p.platform},
                          {"manifest", blob(p.manifest)},
                          {"config", blob(p.config)},
                          {"layers", p.layers},
@@ -292,12 +308,20 @@ nlohmann::json build_report(const ImageRequest& req, const ImageResult& res) {
                           {{"version", p.daemon_version},
                            {"url", p.deb.url},
                            {"sha256", p.deb.sha256},
-                           {"size", p.deb.size}}}});
+                           {"size", p.deb.size}}}};
+    // Only when the agent layer was not made here: a full build's build.json is as it was.
+    if (!p.deb.remote_repository.empty())
+      entry["agent_layer"] = {{"from", "registry"}, {"repository", p.deb.remote_repository}};
   }
   nlohmann::json layers = nlohmann::json::object();
   for (const auto& l : res.layers)
-    layers[l.file] = {{"digest", l.blob.digest}, {"diff_id", l.blob.diff_id}, {"size", l.blob.size}};
-  return {{"xraybake_version", XRAYBAKE_VERSION},
+    if (l.remote_repository.empty())
+      layers[l.file] = {{"digest", l.blob.digest}, {"diff_id", l.blob.diff_id}, {"size", l.blob.size}};
+  nlohmann::json remote = nlohmann::json::array();
+  for (const auto& b : res.remote_blobs)
+    remote.push_back({{"digest", b.digest}, {"size", b.size}, {"mediaType", b.media_type},
+                      {"repository", b.repository}, {"file", b.file}});
+  nlohmann::json report = {{"xraybake_version", XRAYBAKE_VERSION},
           {"service", req.title},
           {"image", req.image_name},
           {"tag", res.ref_name},
@@ -307,6 +331,8 @@ nlohmann::json build_report(const ImageRequest& req, const ImageResult& res) {
           {"oci", {{"layout", "oci"}, {"index", blob(res.index)}}},
           {"platforms", platforms},
           {"layers", layers}};
+  if (!remote.empty()) report["remote_blobs"] = remote;
+  return report;
 }
 
 }  // namespace xb::build

@@ -29,6 +29,12 @@ struct DebInput {
   std::filesystem::path path;
   std::string version;              // the package's, from its control file (fetch.h)
   std::optional<LayerPin> layer;    // the daemon layer xraybake.lock records for this .deb: the only cached one used
+  std::optional<PackageFacts> package;  // what xraybake.lock records of its control file
+  // Non-empty: there is no .deb here (PATH is empty): the agent layer is
+  // LAYER, a blob this repository ("host/name") of a registry holds. It is
+  // not written to OUT: OUT/oci lists it without holding it (build.json's
+  // "remote_blobs"), and a push mounts or skips it.
+  std::string remote_repository;
 };
 
 // The agent's layer: which file of its .deb goes where, and what it is called.
@@ -67,6 +73,17 @@ struct ImageRequest {
 struct LayerResult {
   std::string file;  // relative to OUT: "layers/xray-daemon-amd64.tar.gz"
   oci::BlobDigests blob;
+  std::string remote_repository;  // non-empty: FILE is not in OUT, the blob is in this repository (DebInput)
+};
+
+// A blob OUT/oci references without holding it (the OCI image layout allows
+// that: "the missing blobs SHOULD be fulfilled by an external blob store").
+struct RemoteBlob {
+  std::string digest;
+  uint64_t size = 0;
+  std::string media_type;
+  std::string repository;  // "host/name" that holds it
+  std::string file;        // what OUT/layers would have called it
 };
 
 struct PlatformResult {
@@ -85,7 +102,8 @@ struct ImageResult {
   std::string created;
   std::string ref_name;  // the tag part of image_name
   std::vector<PlatformResult> platforms;
-  std::vector<LayerResult> layers;  // every file in OUT/layers
+  std::vector<LayerResult> layers;  // every added layer: the files in OUT/layers, and those left in a registry
+  std::vector<RemoteBlob> remote_blobs;  // blobs OUT/oci lists but does not hold
 };
 
 // Layer file names (relative to OUT): "layers/" STEM and C's extension (".tar.gz", ".tar.zst").

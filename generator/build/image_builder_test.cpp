@@ -52,7 +52,7 @@ class ImageBuilderTest : public ::testing::Test {
     if (!fs::exists(path)) write_file_atomic(path, deb::testing::make_deb(arch, binary(arch)));
     std::string bytes = read_file(path);
     return {arch, "https://example.invalid/aws-xray-daemon-linux-" + arch + "-3.6.6.deb", sha256_hex(bytes),
-            bytes.size(), path, "", std::nullopt};
+            bytes.size(), path, "", std::nullopt, std::nullopt, {}};
   }
 
   ImageRequest request(const std::string& out, std::vector<std::string> arches, const t::BaseSpec& base = {},

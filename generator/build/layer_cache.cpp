@@ -122,7 +122,7 @@ std::string daemon_layer_key(const std::string& deb_sha256, const std::string& a
 }
 
 LayerPin daemon_layer_pin(const oci::BlobDigests& blob, int64_t epoch, oci::Compression c) {
-  return {blob.digest, blob.diff_id, blob.size, daemon_layer_format(c), epoch};
+  return {blob.digest, blob.diff_id, blob.size, daemon_layer_format(c), epoch, {}};
 }
 
 }  // namespace xb::build

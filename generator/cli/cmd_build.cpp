@@ -15,7 +15,9 @@
 #include "build/build_outputs.h"
 #include "build/base_layout.h"
 #include "build/layer_cache.h"
+#include "registry/blob_head.h"
 #include "registry/push.h"
+#include "registry/reference.h"
 #include "render/render.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -36,12 +38,59 @@ struct BuildArgs {
   bool push = false;                          // --push [REF]
   std::string push_ref;                       // empty: service.tag
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST
+  std::string cache_repo;                     // --cache-repo HOST/NAME: where pinned agent layers may be
 };
 
+// The repository REF pushes to: "host/name".
+std::string push_repository(const Descriptor& desc, const BuildArgs& args) {
+  return registry::parse_reference(args.push_ref.empty() ? desc.service.tag : args.push_ref).name();
+}
+
+// FetchOptions::without_deb of a build: with --push (and --cache-repo), the
+// agent layer xraybake.lock pins for a .deb the cache lacks is looked for in
+// the push target's repository (then skipped at push), then in the cache
+// repository of the same registry (then mounted): found, the .deb is not
+// needed. A registry that can not be asked (down, no credentials) only means
+// the .deb is fetched as usual.
+FetchOptions::WithoutDeb layer_in_registry(const Descriptor& desc, const BuildArgs& args,
+                                           const registry::RegistryOptions& options) {
+  if (!args.push || !agents::agent_for(desc).package_checks().empty()) return {};
+  std::vector<std::string> repos;
+  try {
+    repos.push_back(push_repository(desc, args));
+  } catch (const Error&) {
+    return {};  // the push says what is wrong with its reference
+  }
+  if (!args.cache_repo.empty()) {
+    const auto target = registry::parse_reference(repos.front());
+    const auto cache = registry::parse_repository(args.cache_repo);
+    if (cache.registry == target.registry)
+      repos.push_back(cache.name());
+    else
+      log::warn("--cache-repo " + args.cache_repo + " is not on " + target.registry +
+                ", where the image is pushed: a blob is mounted only within one registry, so it is not used");
+  }
+  return [repos, options](const std::string& arch, const LockEntry& entry) -> std::optional<std::string> {
+    for (const auto& repo : repos) {
+      try {
+        auto size = registry::blob_size(repo, entry.layer->digest, options);
+        if (size && *size == entry.layer->size) return repo;
+        log::info(arch + ": " + repo + (size ? " has another size for " : " does not hold ") + entry.layer->digest);
+      } catch (const Error& e) {
+        log::warn(arch + ": could not ask " + repo + " for the agent layer " + entry.layer->digest + ": " + e.what() +
+                  "; fetching the .deb");
+      }
+    }
+    return std::nullopt;
+  };
+}
+
 // Pushes OUT/oci; prints REF@DIGEST on stdout (as crane push does) unless --json.
-registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, const GlobalOptions& global) {
+registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, const GlobalOptions& global,
+                                const registry::RemoteBlobs& remote) {
   std::string ref = args.push_ref.empty() ? desc.service.tag : args.push_ref;
-  registry::PushResult r = registry::push(fs::path(args.out) / "oci", "", ref, registry_options(global, args.insecure_registries));
+  registry::PushResult r =
+      registry::push(fs::path(args.out) / "oci", "", ref, registry_options(global, args.insecure_registries), remote);
   log::info("pushed " + r.reference + " (" + r.digest + "): " + std::to_string(r.blobs_uploaded) + " blobs uploaded (" +
             std::to_string(r.bytes_uploaded) + " bytes sent), " + std::to_string(r.blobs_existing) + " already there, " +
             std::to_string(r.blobs_mounted) + " mounted" +
@@ -62,6 +111,11 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fail_input(std::string("--push needs the OCI image and the network; it can not be used with ") +
                    (global.offline ? "--offline" : "--text-only"),
                "drop one of them");
+  if (!args.cache_repo.empty() && !args.push)
+    fail_input("--cache-repo " + args.cache_repo + " is used by a build that pushes: it lets the push mount the "
+                   "agent layer instead of making it, and OUT/oci does not hold a layer it mounts",
+               "add --push, or drop --cache-repo");
+  if (!args.cache_repo.empty()) registry::parse_repository(args.cache_repo);  // bad_input before anything is built
   RenderOptions render;
   render.templates_dir = global.templates_dir;
   // Never over the descriptor's folder, the cache or the base (StagingDir refuses them).
@@ -71,6 +125,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   // Steps that need the daemon .deb and the base image (fetch, layers, OCI
   // image, build.json) write into staging.path() here, before the text outputs.
   nlohmann::json image;  // build.json's summary for --json
+  registry::RemoteBlobs remote;  // blobs OUT/oci lists and a registry holds
   if (!args.text_only) {
     build::BaseLayout base = build::base_layout(desc, registry_options(global, args.insecure_registries));
     log::verbose("base image: the OCI layout " + base.dir.string() + (base.tag.empty() ? "" : ", tag " + base.tag));
@@ -81,17 +136,25 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.locked = global.locked;
     fetch.ca_bundle = global.ca_bundle;
     fetch.refresh = args.refresh;
+    fetch.without_deb = layer_in_registry(desc, args, registry_options(global, args.insecure_registries));
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
     auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir,
                                             {staging.path(), staging.target()});
     // The layers made from the verified .debs: what lets the next build take them from the cache.
     const agents::Agent& agent = agents::agent_for(desc);
+    // With the files of the layer and the package's facts: what lets a build do without the .deb.
     for (auto& d : debs)
       for (const auto& l : built.image.layers)
-        if (l.file == agents::layer_file(agent, d.arch, desc.service.compression))
+        if (l.file == agents::layer_file(agent, d.arch, desc.service.compression)) {
+          const build::AgentFacts& facts = built.agent.at(d.arch);
           d.layer = build::daemon_layer_pin(l.blob, build::source_date_epoch(), desc.service.compression);
+          d.layer->files = facts.files;
+          d.package = facts.package;
+        }
     record_layers(desc, fetch, debs);
+    for (const auto& b : built.image.remote_blobs) remote[b.digest] = b.repository;
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
+    if (built.report.contains("remote_blobs")) image["remote_blobs"] = built.report["remote_blobs"];
   }
   if (desc.service.command.empty() && !render.base_command)
     log::warn("service.command is empty: the Dockerfile gets no CMD, so the app is the base image's; "
@@ -105,7 +168,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
   std::sort(files.begin(), files.end());
   std::optional<registry::PushResult> pushed;
   if (args.push) {
-    pushed = push_image(desc, args, global);
+    pushed = push_image(desc, args, global, remote);
     // The task definitions name what was pushed, by digest (as ECS then pulls exactly it).
     render.image = pushed->name + "@" + pushed->digest;
     write_ecs_outputs(desc, args.out, render);
@@ -157,6 +220,8 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       "  xraybake build                         # ./xraybake.yaml into ./out\n"
       "  xraybake build services/orders/xraybake.yaml -o build/orders\n"
       "  xraybake build services/* -o build -j 8   # each into build/<service.name>/\n"
+      "  xraybake --locked build --push --cache-repo registry.example.com/xraybake-cache\n"
+      "                                         # an empty runner: pinned agent layers mounted, no .deb fetched\n"
       "  xraybake --templates my-templates build   # use your own Dockerfile.mustache etc.");
   static BuildArgs args;
   args = BuildArgs{};
@@ -178,6 +243,12 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       ->expected(0, 1)
       ->type_name("REF");
   add_insecure_registry_flag(cmd, args.insecure_registries);
+  cmd->add_option("--cache-repo", args.cache_repo,
+                  "With --push: a repository of the same registry that may hold the agent layers xraybake.lock "
+                  "pins (any image pushed there once). When the cache lacks a pinned .deb and the push target or "
+                  "REPO holds its layer, the .deb is neither downloaded nor compressed: the layer is skipped or "
+                  "mounted, and OUT/oci lists it without holding it (build.json \"remote_blobs\"; docs/cache.md)")
+      ->type_name("REPO");
   cmd->callback([&global, push] {
     args.push = push->count() > 0;
     for (auto& f : args.files) f = descriptor_path(f);
@@ -193,6 +264,7 @@ void add_build(CLI::App& app, GlobalOptions& global) {
     if (args.text_only) fleet.build_flags.push_back("--text-only");
     if (args.refresh) fleet.build_flags.push_back("--refresh");
     if (args.push) fleet.build_flags.push_back("--push");
+    if (!args.cache_repo.empty()) fleet.build_flags.insert(fleet.build_flags.end(), {"--cache-repo", args.cache_repo});
     for (const auto& h : args.insecure_registries) fleet.build_flags.insert(fleet.build_flags.end(), {"--insecure-registry", h});
     run_fleet(fleet, global);
   });

@@ -131,7 +131,7 @@ class Fetcher {
                    const std::string& known_version) {
     FileLock guard = cache_.lock_url(url);  // one process downloads; the others find it cached
     const std::string shown = redact_url(url);
-    FetchedDeb deb{arch, shown, "", 0, "", {}, false, std::nullopt};
+    FetchedDeb deb{arch, shown, "", 0, "", {}, false, std::nullopt, std::nullopt, {}};
 
     // The cache is trusted for nothing but bytes with the pinned digest. Without
     // a pin only --offline reads what the cache says a URL gave (checked again).
@@ -199,6 +199,7 @@ class Fetcher {
   }
 
   const NetSettings& net() const { return net_; }
+  bool cached(const std::string& sha256) const { return cache_.find(sha256).has_value(); }
 
  private:
   // FILE (from URL) against the signing key: its _gpgorigin, or the detached URL.sig.
@@ -294,10 +295,33 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const agents::Agent& a
                 "the release's checksums file " + redact_url(beside(url, pkg.checksums_file))};
 
     const bool entry_pins = entry && pin && entry->sha256 == pin->sha256;
-    FetchedDeb deb = fetcher.fetch(arch, url, pin, entry_pins ? entry->version : "");
+    // The agent layer the lock pins may be in a registry: then the .deb is not needed at all.
+    std::optional<std::string> remote;
+    const bool asked = entry_pins && options.without_deb && !options.refresh && !options.offline &&
+                       !entry->version.empty() && entry->layer && !entry->layer->files.empty() && entry->package &&
+                       !fetcher.cached(pin->sha256);
+    if (asked) remote = options.without_deb(arch, *entry);
+    FetchedDeb deb;
+    if (remote) {
+      deb = {arch, redact_url(url), entry->sha256, entry->size, entry->version, {}, false, entry->layer, entry->package, *remote};
+      log::info(arch + ": " + deb.url + " not fetched: " + *remote + " holds the agent layer " + entry->layer->digest +
+                " that " + lock_path.string() + " pins for it");
+    } else {
+      try {
+        deb = fetcher.fetch(arch, url, pin, entry_pins ? entry->version : "");
+      } catch (const Error& e) {
+        if (!asked || e.code() != ExitCode::runtime) throw;
+        throw Error(e.code(), e.what(),
+                    std::string(e.hint()) + (e.hint().empty() ? "" : "; ") + "the registry does not hold the agent layer " +
+                        entry->layer->digest + " that " + lock_path.string() + " pins for " + arch +
+                        " either: once the download works, a build that pushes puts it there");
+      }
+    }
     if (entry_pins && entry->layer) deb.layer = entry->layer;
+    if (entry_pins && entry->package) deb.package = entry->package;
     if (!desc_pin || entry) {
-      LockEntry now{canonical, deb.sha256, deb.size, deb.version, entry_pins ? entry->layer : std::nullopt};
+      LockEntry now{canonical, deb.sha256, deb.size, deb.version, entry_pins ? entry->layer : std::nullopt,
+                    entry_pins ? entry->package : std::nullopt};
       auto it = updated.daemon.find(arch);
       if (it == updated.daemon.end() || !(it->second == now)) {
         updated.daemon[arch] = now;
@@ -340,9 +364,12 @@ void record_layers(const Descriptor& desc, const FetchOptions& options, const st
     auto it = updated.daemon.find(d.arch);
     if (it == updated.daemon.end()) {  // pinned in the descriptor: the lock keeps what the build made of it
       const std::string canonical = redact_url(descriptor_url(agents::agent_for(desc).package(desc), d.arch));
-      it = updated.daemon.emplace(d.arch, LockEntry{canonical, d.sha256, d.size, d.version, std::nullopt}).first;
+      it = updated.daemon.emplace(d.arch, LockEntry{canonical, d.sha256, d.size, d.version, std::nullopt, std::nullopt}).first;
     }
-    if (it->second.sha256 == d.sha256) it->second.layer = d.layer;
+    if (it->second.sha256 == d.sha256) {
+      it->second.layer = d.layer;
+      if (d.package) it->second.package = d.package;
+    }
   }
   if (lock && updated == *lock) return;
   if (!lock && updated.daemon.empty()) return;

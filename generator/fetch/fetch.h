@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,13 @@ struct FetchOptions {
   bool locked = false;   // refuse a missing or different pin; never write xraybake.lock
   bool refresh = false;  // download again even when cached (still checked against the pin)
   std::string ca_bundle; // --ca-bundle; else XRAYBAKE_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE
+  // Asked before downloading a .deb that is pinned, not in the cache, and
+  // whose xraybake.lock entry records the agent layer made from it, with its
+  // files and the package's facts (ENTRY): the repository ("host/name") that
+  // holds that layer, so the build needs no .deb; nullopt: download it. Not
+  // asked with --refresh or --offline.
+  using WithoutDeb = std::function<std::optional<std::string>(const std::string& arch, const LockEntry& entry)>;
+  WithoutDeb without_deb;
 };
 
 struct FetchedDeb {
@@ -46,6 +54,10 @@ struct FetchedDeb {
   // cached layer is used only when it is this one. A build sets it to the
   // layer it made before calling record_layers().
   std::optional<LayerPin> layer;
+  std::optional<PackageFacts> package;  // what xraybake.lock records of the .deb's control file
+  // Non-empty: no .deb was fetched (PATH is empty): FetchOptions::without_deb
+  // said this repository ("host/name") holds the agent layer LAYER pins.
+  std::string remote_repository;
 };
 
 // One entry per platform, in the descriptor's order. Writes/updates
@@ -59,7 +71,7 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const FetchOptions& op
 // The same for the .deb of AGENT (fetch_all takes agents::agent_for(desc)).
 std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const agents::Agent& agent, const FetchOptions& options);
 
-// After a build: records each deb's `layer` in xraybake.lock for the archs
+// After a build: records each deb's `layer` and `package` in xraybake.lock for the archs
 // whose lock entry pins that very .deb (an arch pinned only in the
 // descriptor gets an entry). Nothing with --locked.
 void record_layers(const Descriptor& desc, const FetchOptions& options, const std::vector<FetchedDeb>& debs);

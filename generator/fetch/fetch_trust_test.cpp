@@ -147,7 +147,7 @@ TEST_F(FetchTrustTest, LockedNeverRewritesTheLock) {
   options.locked = true;
   auto debs = fetch_all(descriptor(server.url(""), {"linux/amd64"}), options);
   EXPECT_EQ(debs[0].version, "3.6.6");
-  debs[0].layer = LayerPin{"sha256:" + std::string(64, 'a'), "sha256:" + std::string(64, 'b'), 1, "f", 0};
+  debs[0].layer = LayerPin{"sha256:" + std::string(64, 'a'), "sha256:" + std::string(64, 'b'), 1, "f", 0, {}};
   record_layers(descriptor(server.url(""), {"linux/amd64"}), options, debs);
   struct stat st_after {};
   ASSERT_EQ(::stat((dir / "xraybake.lock").c_str(), &st_after), 0);

@@ -43,7 +43,7 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
       if (!e.is_object() || !e.contains("size") || !e["size"].is_number_unsigned())
         return bad("daemon." + arch + ".size must be a whole number of bytes");
       LockEntry entry{e.at("url").get<std::string>(), e.at("sha256").get<std::string>(), e.at("size").get<uint64_t>(),
-                      e.value("version", std::string()), std::nullopt};
+                      e.value("version", std::string()), std::nullopt, std::nullopt};
       if (!std::regex_match(entry.sha256, hex64)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
       lock.daemon[arch] = entry;
     } catch (const nlohmann::json::exception&) {
@@ -57,15 +57,44 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
           !l.contains("source_date_epoch") || !l["source_date_epoch"].is_number_integer())
         return bad("daemon." + arch + ".layer: \"size\" and \"source_date_epoch\" must be whole numbers");
       LayerPin pin{l.at("digest").get<std::string>(), l.at("diff_id").get<std::string>(), l.at("size").get<uint64_t>(),
-                   l.at("format").get<std::string>(), l.at("source_date_epoch").get<int64_t>()};
+                   l.at("format").get<std::string>(), l.at("source_date_epoch").get<int64_t>(), {}};
       for (const auto* d : {&pin.digest, &pin.diff_id})
         if (d->rfind("sha256:", 0) != 0 || !std::regex_match(d->substr(7), hex64))
           return bad("daemon." + arch + ".layer: \"" + *d + "\" is not sha256:<64 lowercase hex digits>");
+      if (l.contains("files")) {
+        if (!l["files"].is_array()) return bad("daemon." + arch + ".layer.files must be an array");
+        static const std::regex hex40("[0-9a-f]{40}");
+        for (const auto& f : l["files"]) {
+          if (!f.is_object() || !f.contains("size") || !f["size"].is_number_unsigned())
+            return bad("daemon." + arch + ".layer.files: each needs \"size\", a whole number of bytes");
+          PinnedFile pf{f.at("path").get<std::string>(), f.at("size").get<uint64_t>(), f.at("sha256").get<std::string>(),
+                        f.at("sha1").get<std::string>()};
+          if (!pf.path.starts_with("/") || !std::regex_match(pf.sha256, hex64) || !std::regex_match(pf.sha1, hex40))
+            return bad("daemon." + arch + ".layer.files: \"" + pf.path +
+                       "\" needs an absolute path, a sha256 of 64 and a sha1 of 40 lowercase hex digits");
+          pin.files.push_back(std::move(pf));
+        }
+      }
       lock.daemon[arch].layer = pin;
     } catch (const nlohmann::json::exception&) {
       return bad("daemon." + arch + ".layer needs \"digest\", \"diff_id\", \"format\" (strings), \"size\" and "
-                 "\"source_date_epoch\" (numbers)");
+                 "\"source_date_epoch\" (numbers), and each of its \"files\" \"path\", \"sha256\", \"sha1\" (strings)");
     }
+  }
+  for (const auto& [arch, e] : j["daemon"].items()) {
+    if (!e.contains("package")) continue;
+    const auto& p = e["package"];
+    PackageFacts facts;
+    const std::pair<const char*, std::string*> keys[] = {{"name", &facts.name},         {"maintainer", &facts.maintainer},
+                                                         {"vendor", &facts.vendor},     {"homepage", &facts.homepage},
+                                                         {"summary", &facts.summary},   {"license", &facts.license}};
+    for (const auto& [key, into] : keys) {
+      if (!p.is_object() || (p.contains(key) && !p[key].is_string()))
+        return bad("daemon." + arch + ".package must be an object of strings");
+      *into = p.value(key, std::string());
+    }
+    if (facts.name.empty()) return bad("daemon." + arch + ".package needs \"name\"");
+    lock.daemon[arch].package = facts;
   }
   return lock;
 }
@@ -82,6 +111,15 @@ std::string format_lockfile(const LockFile& lock) {
       out["layer"] = {{"digest", e.layer->digest},    {"diff_id", e.layer->diff_id},
                       {"size", e.layer->size},        {"format", e.layer->format},
                       {"source_date_epoch", e.layer->source_date_epoch}};
+    if (e.layer && !e.layer->files.empty()) {
+      auto& files = out["layer"]["files"] = nlohmann::json::array();
+      for (const auto& f : e.layer->files)
+        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"sha1", f.sha1}});
+    }
+    if (e.package)
+      out["package"] = {{"name", e.package->name},         {"maintainer", e.package->maintainer},
+                        {"vendor", e.package->vendor},     {"homepage", e.package->homepage},
+                        {"summary", e.package->summary},   {"license", e.package->license}};
   }
   return j.dump(2) + "\n";
 }

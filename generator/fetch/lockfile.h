@@ -5,8 +5,11 @@
 //   {
 //     "daemon": {
 //       "amd64": {
-//         "layer": {"diff_id": "sha256:..", "digest": "sha256:..", "format": "daemon-layer/1",
+//         "layer": {"diff_id": "sha256:..", "digest": "sha256:..", "format": "daemon-layer/2",
+//                   "files": [{"path": "/usr/bin/xray", "sha1": "<40 hex>", "sha256": "<64 hex>", "size": 789}],
 //                   "size": 456, "source_date_epoch": 0},
+//         "package": {"homepage": "..", "license": "..", "maintainer": "..", "name": "xray",
+//                     "summary": "..", "vendor": ".."},
 //         "sha256": "<64 hex>", "size": 123, "url": "https://...", "version": "3.6.6"
 //       }
 //     },
@@ -19,8 +22,12 @@
 // real URL. "version" is the package's own (control file), not xray.version.
 // "layer" is the daemon layer a build made from exactly these bytes: the only
 // thing that lets a build take that layer from the (shared, untrusted) cache
-// instead of making it again (docs/cache.md). "version" and "layer" are
-// optional: locks written before them still read.
+// instead of making it again (docs/cache.md), or from a registry that holds
+// a blob of that digest without the .deb at all. For that, "layer.files" (the
+// layer's regular files as the SBOM lists them) and "package" (the .deb's
+// control facts the SBOM and provenance name) record what a build would
+// otherwise read from the layer and the .deb. "version", "layer", "files" and
+// "package" are optional: locks written before them still read.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +35,24 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace xb {
+
+// A regular file of the layer, as the SBOM lists it.
+struct PinnedFile {
+  std::string path;    // in the image: "/usr/bin/xray"
+  uint64_t size = 0;
+  std::string sha256;  // hex
+  std::string sha1;    // hex
+  bool operator==(const PinnedFile&) const = default;
+};
+
+// What the .deb's control file says, as the SBOM and the provenance name it.
+struct PackageFacts {
+  std::string name, maintainer, vendor, homepage, summary, license;
+  bool operator==(const PackageFacts&) const = default;
+};
 
 struct LayerPin {
   std::string digest;   // "sha256:<hex>" of the .tar.gz
@@ -37,6 +60,7 @@ struct LayerPin {
   uint64_t size = 0;
   std::string format;   // the layer writer's format (build/layer_cache.h kDaemonLayerFormat)
   int64_t source_date_epoch = 0;
+  std::vector<PinnedFile> files;  // empty in older locks: the layer then needs its .deb or a cached copy
   bool operator==(const LayerPin&) const = default;
 };
 
@@ -46,6 +70,7 @@ struct LockEntry {
   uint64_t size = 0;
   std::string version;            // "3.6.6"; empty in older locks
   std::optional<LayerPin> layer;  // absent until a build made the layer
+  std::optional<PackageFacts> package;  // absent until a build read the .deb
   bool operator==(const LockEntry&) const = default;
 };
 

@@ -33,10 +33,11 @@ struct Blob {
 // Everything one push needs in one place.
 class Pusher {
  public:
-  Pusher(fs::path layout, Reference ref, const RegistryOptions& options)
+  Pusher(fs::path layout, Reference ref, const RegistryOptions& options, const RemoteBlobs& remote)
       : layout_(std::move(layout)),
         ref_(std::move(ref)),
         options_(options),
+        remote_(remote),
         session_(ref_.registry, options),
         locations_(options.cache_dir) {
     scopes_ = {"repository:" + ref_.repository + ":pull,push"};
@@ -107,37 +108,75 @@ class Pusher {
       return;
     }
 
+    if (auto r = remote_.find(blob.digest); r != remote_.end()) return mount_remote(blob, r->second);
     std::string location;
     for (const auto& from : locations_.repositories(ref_.registry, blob.digest)) {
       if (from == ref_.repository) continue;
-      http::Request mount;
-      mount.method = "POST";
-      mount.url = uploads_path() + "?mount=" + blob.digest + "&from=" + from;
-      mount.idempotent = true;  // a second mount or upload session does no harm
-      std::vector<std::string> scopes = scopes_;
-      scopes.push_back("repository:" + from + ":pull");
-      http::Response m;
-      try {
-        m = session_.send(mount, scopes);
-      } catch (const Error& e) {
-        // No pull access to the source (a token without that scope): upload instead.
-        log::verbose(std::string("mounting ") + blob.digest + " from " + from + " failed: " + e.what());
-        continue;
-      }
-      if (m.status == 201) {
-        log::verbose("blob " + blob.digest + " mounted from " + from);
-        ++result_.blobs_mounted;
-        locations_.add(ref_.registry, ref_.repository, blob.digest);
-        return;
-      }
-      if (m.status == 202) {  // the registry declined the mount and opened an upload instead
-        location = m.location();
-        break;
-      }
+      std::string why;
+      if (mount(blob, from, location, why)) return;
+      if (!location.empty()) break;
     }
     upload(blob, location);
     ++result_.blobs_uploaded;
     locations_.add(ref_.registry, ref_.repository, blob.digest);
+  }
+
+  // Mounts BLOB from the repository FROM of this registry: true when done;
+  // else LOCATION is the upload the registry opened instead (or empty) and WHY says why.
+  bool mount(const Blob& blob, const std::string& from, std::string& location, std::string& why) {
+    http::Request mount;
+    mount.method = "POST";
+    mount.url = uploads_path() + "?mount=" + blob.digest + "&from=" + from;
+    mount.idempotent = true;  // a second mount or upload session does no harm
+    std::vector<std::string> scopes = scopes_;
+    scopes.push_back("repository:" + from + ":pull");
+    http::Response m;
+    try {
+      m = session_.send(mount, scopes);
+    } catch (const Error& e) {
+      // No pull access to the source (a token without that scope): upload instead.
+      why = e.what();
+      log::verbose(std::string("mounting ") + blob.digest + " from " + from + " failed: " + e.what());
+      return false;
+    }
+    if (m.status == 201) {
+      log::verbose("blob " + blob.digest + " mounted from " + from);
+      ++result_.blobs_mounted;
+      locations_.add(ref_.registry, ref_.repository, blob.digest);
+      return true;
+    }
+    if (m.status == 202) {  // the registry declined the mount and opened an upload instead
+      location = m.location();
+      why = "the registry opened an upload instead of mounting it";
+    } else {
+      why = registry_error_text(m);
+    }
+    return false;
+  }
+
+  // A blob the layout does not hold (RemoteBlobs), not in the target yet: mounted from FROM_TEXT, never uploaded.
+  void mount_remote(const Blob& blob, const std::string& from_text) {
+    const Reference from = parse_reference(from_text);
+    const std::string hint = "the layout does not hold this blob (it was left in " + from_text +
+                             "); build again without --cache-repo, or with a cache repository on " + ref_.registry;
+    if (from.registry != ref_.registry)
+      fail_runtime("cannot push " + blob.digest + " to " + ref_.name() + ": it is in " + from_text +
+                       ", on another registry, and a blob is mounted only within one registry",
+                   hint);
+    std::string location, why;
+    if (mount(blob, from.repository, location, why)) return;
+    if (!location.empty()) {  // close the upload session the registry opened: nothing to send
+      http::Request cancel;
+      cancel.method = "DELETE";
+      cancel.url = location;
+      try {
+        session_.send(cancel, scopes_);
+      } catch (const Error&) {
+      }
+    }
+    fail_runtime("cannot push " + blob.digest + " to " + ref_.name() + ": mounting it from " + from_text +
+                     " failed: " + why,
+                 hint);
   }
 
   std::string start_upload() {
@@ -329,6 +368,7 @@ class Pusher {
   fs::path layout_;
   Reference ref_;
   RegistryOptions options_;
+  RemoteBlobs remote_;
   Session session_;
   BlobLocations locations_;
   std::vector<std::string> scopes_;
@@ -340,10 +380,10 @@ class Pusher {
 }  // namespace
 
 PushResult push(const fs::path& layout_dir, const std::string& tag_in_layout, const std::string& ref_text,
-                const RegistryOptions& options) {
+                const RegistryOptions& options, const RemoteBlobs& remote) {
   Reference ref = parse_reference(ref_text);
   nlohmann::json root = oci::find_tagged(layout_dir, tag_in_layout);
-  Pusher pusher(layout_dir, ref, options);
+  Pusher pusher(layout_dir, ref, options, remote);
   return pusher.run(root);
 }
 

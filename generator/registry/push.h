@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "registry/options.h"
@@ -34,11 +35,19 @@ struct PushResult {
   int referrers_tags = 0;       // sha256-<hex> referrers indexes PUT, for a registry without the referrers API
 };
 
+// Blobs the layout lists without holding them (the image layout allows it:
+// "the missing blobs SHOULD be fulfilled by an external blob store"): digest
+// -> the repository ("host[:port]/name") that holds it. Such a blob is
+// skipped when REF's repository has it, else mounted from there (same
+// registry only); it is never uploaded.
+using RemoteBlobs = std::map<std::string, std::string>;
+
 // Pushes the image tagged TAG_IN_LAYOUT (empty: the only one) in the OCI
 // layout LAYOUT_DIR to REF ("registry/repo:tag"). Throws xb::Error: runtime
-// (1) for registry, network and auth failures, bad_input (2) for a bad REF or
+// (1) for registry, network and auth failures and for a remote blob that is
+// neither in REF's repository nor mountable, bad_input (2) for a bad REF or
 // a layout without that tag.
 PushResult push(const std::filesystem::path& layout_dir, const std::string& tag_in_layout, const std::string& ref,
-                const RegistryOptions& options);
+                const RegistryOptions& options, const RemoteBlobs& remote = {});
 
 }  // namespace xb::registry

@@ -1,5 +1,6 @@
 // Pushing to Debian's docker-registry on loopback, checked with skopeo.
 #include "registry/push.h"
+#include "registry/blob_head.h"
 
 #include <gtest/gtest.h>
 
@@ -76,6 +77,43 @@ TEST_F(PushTest, SecondImageSharingLayersSendsOnlyItsNewLayers) {
   EXPECT_LT(r.bytes_uploaded, 64u * 1024);
   EXPECT_GE(r.bytes_uploaded, 7000u);
   EXPECT_EQ(remote_digest(reg, reg.host() + "/svc-b:1"), b.index_digest);
+}
+
+// A layout that lists a blob without holding it (the image layout allows
+// it): the push skips it where the target has it, mounts it from the
+// repository named for it, never uploads it, and says so when it can do neither.
+TEST_F(PushTest, BlobLeftInTheRegistryIsSkippedOrMountedNeverUploaded) {
+  regtest::RegistryServer reg;
+  std::string shared = regtest::test_bytes(2 << 20, 7);
+  regtest::make_test_image(tmp / "a", "a", {shared, regtest::test_bytes(5000, 8)});
+  auto b = regtest::make_test_image(tmp / "b", "b", {shared, regtest::test_bytes(7000, 9)});
+  push(tmp / "a", "a", reg.host() + "/cache/a:1", options);
+  const std::string digest = "sha256:" + sha256_hex(shared);
+  EXPECT_EQ(blob_size(reg.host() + "/cache/a", digest, options), shared.size());
+  EXPECT_EQ(blob_size(reg.host() + "/svc/b", digest, options), std::nullopt);
+  EXPECT_THROW(blob_size(reg.host() + "/cache/a:1", digest, options), Error);
+  std::filesystem::remove(tmp / "b/blobs/sha256" / digest.substr(7));
+
+  RegistryOptions fresh = options;  // no record of where blobs went
+  fresh.cache_dir = (tmp / "cache2").string();
+  PushResult r = push(tmp / "b", "b", reg.host() + "/svc/b:1", fresh, {{digest, reg.host() + "/cache/a"}});
+  EXPECT_EQ(r.blobs_mounted, 1);
+  EXPECT_EQ(r.blobs_uploaded, 2);  // its own layer and config
+  EXPECT_LT(r.bytes_uploaded, 64u * 1024);
+  EXPECT_EQ(remote_digest(reg, reg.host() + "/svc/b:1"), b.index_digest);
+  PushResult again = push(tmp / "b", "b", reg.host() + "/svc/b:1", fresh, {{digest, reg.host() + "/cache/a"}});
+  EXPECT_EQ(again.blobs_mounted + again.blobs_uploaded, 0);
+
+  // Nowhere to mount it from: an error naming the blob, nothing uploaded for it.
+  try {
+    push(tmp / "b", "b", reg.host() + "/svc/c:1", fresh, {{digest, reg.host() + "/cache/empty"}});
+    ADD_FAILURE() << "pushed without the blob";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::runtime);
+    EXPECT_NE(std::string(e.what()).find("cannot push " + digest), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(reg.host() + "/cache/empty"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(blob_size(reg.host() + "/svc/c", digest, options), std::nullopt);
 }
 
 }  // namespace

@@ -34,6 +34,16 @@ std::string Reference::str() const {
   return out;
 }
 
+Reference parse_repository(std::string_view text) {
+  Reference ref = parse_reference(text);
+  if (ref.name() != text && ref.repository != text)
+    fail_input("'" + std::string(text) + "' is not a repository: write HOST/NAME, without tag or digest (" +
+                   ref.name() + ")",
+               "e.g. registry.example.com/xraybake-cache");
+  ref.tag.clear();
+  return ref;
+}
+
 Reference parse_reference(std::string_view text) {
   if (text.empty()) bad(text, "it is empty");
   Reference ref;

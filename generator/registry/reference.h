@@ -29,6 +29,10 @@ struct Reference {
 // TEXT and what is wrong with it.
 Reference parse_reference(std::string_view text);
 
+// A repository, "host[:port]/name" without tag or digest (a reference's
+// name()). Throws xb::Error(bad_input) naming TEXT for anything else.
+Reference parse_repository(std::string_view text);
+
 // The same repository on the same registry, another tag or digest.
 Reference with_tag(Reference ref, std::string tag);
 

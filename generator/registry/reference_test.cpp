@@ -70,5 +70,13 @@ TEST(ReferenceTest, RejectsWhatDockerRejects) {
   }
 }
 
+TEST(ReferenceTest, RepositoryHasNoTagOrDigest) {
+  EXPECT_EQ(parse_repository("127.0.0.1:5000/team/cache").name(), "127.0.0.1:5000/team/cache");
+  EXPECT_EQ(parse_repository("team/cache").name(), "docker.io/team/cache");
+  for (const char* bad : {"127.0.0.1:5000/cache:1", "127.0.0.1:5000/cache:latest", "cache",
+                          "127.0.0.1:5000/cache@sha256:0000000000000000000000000000000000000000000000000000000000000000"})
+    EXPECT_THROW(parse_repository(bad), Error) << bad;
+}
+
 }  // namespace
 }  // namespace xb::registry

@@ -29,8 +29,11 @@ std::string field(const deb::ControlInfo& c, const std::string& key) {
   return f == c.fields.end() ? "" : f->second;
 }
 
-DebPackage deb_package(const SupplyPlatform& p) {
-  deb::ControlInfo c = deb::read_control(p.deb, p.deb_url);
+}  // namespace
+
+DebPackage read_deb_package(const std::filesystem::path& deb, const std::string& url, const std::string& sha256,
+                            uint64_t size) {
+  deb::ControlInfo c = deb::read_control(deb, url);
   DebPackage d;
   d.name = c.package;
   d.version = c.version;
@@ -39,13 +42,11 @@ DebPackage deb_package(const SupplyPlatform& p) {
   d.homepage = field(c, "Homepage");
   d.summary = field(c, "Description");
   d.license = deb::declared_license(c);
-  d.url = p.deb_url;
-  d.sha256 = p.deb_sha256;
-  d.size = p.deb_size;
+  d.url = url;
+  d.sha256 = sha256;
+  d.size = size;
   return d;
 }
-
-}  // namespace
 
 std::string sbom_file(const std::string& platform) { return "sbom/" + arch_of(platform) + ".spdx.json"; }
 
@@ -79,8 +80,9 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
     s.created = in.created;
     s.xraybake_version = XRAYBAKE_VERSION;
     s.agent_kind = in.agent_kind;
-    s.agent = deb_package(p);
-    for (const auto& l : p.layers) s.layers.push_back({l.role, l.file, l.digest, layer_contents(in.out_dir / l.file)});
+    s.agent = p.agent ? *p.agent : read_deb_package(p.deb, p.deb_url, p.deb_sha256, p.deb_size);
+    for (const auto& l : p.layers)
+      s.layers.push_back({l.role, l.file, l.digest, l.files ? *l.files : layer_contents(in.out_dir / l.file)});
     const std::string text = spdx_document(s).dump(2) + "\n";
     const std::string file = sbom_file(p.platform);
     write_file(in.out_dir / file, text);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct SupplyLayer {
   SbomLayer::Role role = SbomLayer::Role::service;
   std::string file;    // relative to OUT
   std::string digest;  // "sha256:..."
+  // Its files when already known (a layer left in a registry, listed by
+  // xraybake.lock); nullopt: read from OUT/FILE.
+  std::optional<std::vector<LayerFileInfo>> files;
 };
 
 struct SupplyPlatform {
@@ -32,7 +36,8 @@ struct SupplyPlatform {
   nlohmann::json manifest;    // the platform manifest's descriptor (mediaType, digest, size)
   std::string base_digest;    // the base's platform manifest
   std::vector<SupplyLayer> layers;  // the added ones, in order
-  std::filesystem::path deb;  // the agent's .deb (verified, in the cache)
+  std::filesystem::path deb;  // the agent's .deb (verified, in the cache); unread when AGENT is set
+  std::optional<DebPackage> agent;  // what the .deb says, when already known (read_deb_package)
   std::string deb_url;
   std::string deb_sha256;     // hex
   uint64_t deb_size = 0;
@@ -54,6 +59,11 @@ struct SupplyInput {
 // them: {"sbom": {PLATFORM: {"file", "digest", "artifact"}}, "provenance":
 // {"file", "digest", "artifacts": [...]}}. Throws xb::Error.
 nlohmann::json write_supply_chain(const SupplyInput& in);
+
+// The agent's .deb DEB as the SBOM and the provenance name it: its control
+// file's facts, and URL, SHA256 (hex) and SIZE as given. Throws xb::Error.
+DebPackage read_deb_package(const std::filesystem::path& deb, const std::string& url, const std::string& sha256,
+                            uint64_t size);
 
 // "sbom/amd64.spdx.json" for "linux/amd64" (relative to OUT).
 std::string sbom_file(const std::string& platform);
