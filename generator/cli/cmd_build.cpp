@@ -70,7 +70,15 @@ FetchOptions::WithoutDeb layer_in_registry(const Descriptor& desc, const BuildAr
       log::warn("--cache-repo " + args.cache_repo + " is not on " + target.registry +
                 ", where the image is pushed: a blob is mounted only within one registry, so it is not used");
   }
-  return [repos, options](const std::string& arch, const LockEntry& entry) -> std::optional<std::string> {
+  // Only a layer made for this very layer format and SOURCE_DATE_EPOCH is the one this build would make.
+  const std::string format = build::daemon_layer_format(desc.service.compression);
+  const int64_t epoch = build::source_date_epoch();
+  return [repos, options, format, epoch](const std::string& arch, const LockEntry& entry) -> std::optional<std::string> {
+    if (entry.layer->format != format || entry.layer->source_date_epoch != epoch) {
+      log::verbose(arch + ": xraybake.lock pins the agent layer for " + entry.layer->format + " and SOURCE_DATE_EPOCH " +
+                   std::to_string(entry.layer->source_date_epoch) + ", not this build's; fetching the .deb");
+      return std::nullopt;
+    }
     for (const auto& repo : repos) {
       try {
         auto size = registry::blob_size(repo, entry.layer->digest, options);

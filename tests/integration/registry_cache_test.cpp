@@ -74,13 +74,13 @@ class RegistryCache : public ::testing::Test {
     return n;
   }
 
-  RunResult xraybake(const std::string& cache, std::vector<std::string> args) {
+  RunResult xraybake(const std::string& cache, std::vector<std::string> args, const std::string& epoch = "1700000000") {
     std::vector<std::string> argv{XB_XRAYBAKE_BIN, "--cache-dir", (dir / cache).string()};
     argv.insert(argv.end(), args.begin(), args.end());
     // One retry, quickly: the mirror that is down answers 500 at once.
     return run_command(argv,
                        {{"XRAYBAKE_DAEMON_URL", mirror.url("/aws-xray-daemon-linux-{arch}-{version}.deb")},
-                        {"SOURCE_DATE_EPOCH", "1700000000"},
+                        {"SOURCE_DATE_EPOCH", epoch},
                         {"XRAYBAKE_RETRIES", "1"},
                         {"XRAYBAKE_RETRY_BASE_MS", "10"},
                         {"DOCKER_CONFIG", (dir / "docker").string()},
@@ -240,6 +240,16 @@ TEST_F(RegistryCache, RegistryWithoutTheLayerAndMirrorDownIsAClearErrorAndNoOut)
   EXPECT_FALSE(fs::exists(dir / "svc/out2"));
   auto inspect = regtest::shell("skopeo inspect --raw" + reg.skopeo_flags() + " docker://" + reg.host() + "/elsewhere/orders:1");
   EXPECT_NE(inspect.status, 0);
+
+  // A layer pinned for another SOURCE_DATE_EPOCH is not this build's: the .deb is fetched and the layer made.
+  down = false;
+  gets.clear();
+  RunResult other = xraybake("cache3", {"--locked", "build", "-o", "out3", "--push=" + reg.host() + "/team/orders:1"},
+                             "1700000001");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_EQ(deb_gets(), 2);
+  EXPECT_FALSE(json::parse(read_file(dir / "svc/out3/build.json")).contains("remote_blobs"));
+  EXPECT_TRUE(fs::exists(dir / "svc/out3/layers/xray-daemon-amd64.tar.gz"));
 
   // --cache-repo serves a push only.
   RunResult local = xraybake("cache2", {"--locked", "build", "-o", "out2", "--cache-repo", reg.host() + "/team/orders"});
