@@ -198,6 +198,31 @@ TEST_F(RegistryCache, EmptyCacheAndMirrorDownBuildsThePinnedImageFromTheRegistry
   EXPECT_EQ(json::parse(warm.out)["push"]["digest"], digest);
 }
 
+// service.compression: zstd: the pin names the compressor, and a zstd layer in the registry serves as well.
+TEST_F(RegistryCache, ZstdLayerFromTheRegistry) {
+  RegistryServer reg;
+  std::string y = read_file(dir / "svc/xraybake.yaml");
+  const std::string tag = "  tag: orders:1.0.0\n";
+  y.replace(y.find(tag), tag.size(), tag + "  compression: zstd\n");
+  spit(dir / "svc/xraybake.yaml", y);
+  const std::string ref = reg.host() + "/team/orders-zstd:1";
+  RunResult first = xraybake("cache1", {"--json", "build", "-o", "out1", "--push=" + ref});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const json lock = json::parse(read_file(dir / "svc/xraybake.lock"));
+  EXPECT_EQ(lock["daemon"]["amd64"]["layer"]["format"], "daemon-layer/2+zstd");
+  down = true;
+  gets.clear();
+  RunResult again = xraybake("cache2", {"--json", "--locked", "build", "-o", "out2", "--push=" + ref});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(deb_gets(), 0);
+  EXPECT_EQ(json::parse(again.out)["push"]["digest"], json::parse(first.out)["push"]["digest"]);
+  const json report = json::parse(read_file(dir / "svc/out2/build.json"));
+  ASSERT_EQ(report["remote_blobs"].size(), 2u) << report.dump(2);
+  EXPECT_EQ(report["remote_blobs"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd");
+  EXPECT_EQ(report["remote_blobs"][0]["file"], "layers/xray-daemon-amd64.tar.zst");
+  EXPECT_EQ(sboms(dir / "svc/out2"), sboms(dir / "svc/out1"));
+}
+
 // A fleet passes --cache-repo to each service: two services pushed to their
 // own repositories, both mounting the agent layers from the cache repository.
 TEST_F(RegistryCache, FleetMountsFromTheCacheRepo) {
