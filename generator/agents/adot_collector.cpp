@@ -8,7 +8,7 @@ namespace xb::agents {
 
 namespace {
 
-constexpr std::string_view kUrl =
+constexpr std::string_view kAdotUrl =
     "https://aws-otel-collector.s3.amazonaws.com/ubuntu/{arch}/v{version}/aws-otel-collector.deb";
 // A moving name ("latest") stands in place of v{version}.
 constexpr std::string_view kMovingUrl =
@@ -47,7 +47,7 @@ class AdotCollector final : public OtelCollector {
 
   Package package(const Descriptor& desc) const override {
     const AgentSpec& a = *desc.agent;
-    std::string url = a.url.empty() ? std::string(exact_version(a.version) ? kUrl : kMovingUrl) : a.url;
+    std::string url = a.url.empty() ? std::string(exact_version(a.version) ? kAdotUrl : kMovingUrl) : a.url;
     return {"agent", url, a.region, a.version, a.sha256, a.signing_key,
             "check agent.version (" + a.version + "; an exact version such as 0.49.0) and the architecture",
             "ADOT collector", "XRAYBAKE_ADOT_URL"};

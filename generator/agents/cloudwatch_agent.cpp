@@ -40,11 +40,11 @@ constexpr std::string_view kRegionalUrl =
 constexpr std::string_view kHome = "/opt/aws/amazon-cloudwatch-agent";
 constexpr std::string_view kSchema = "opt/aws/amazon-cloudwatch-agent/doc/amazon-cloudwatch-agent-schema.json";
 // In container mode the start program reads the JSON files of this directory.
-constexpr std::string_view kConfigPath = "/etc/cwagentconfig/amazon-cloudwatch-agent.json";
+constexpr std::string_view kCwagentConfigPath = "/etc/cwagentconfig/amazon-cloudwatch-agent.json";
 // The agent's trace pipeline: batch {timeout: 200ms}, exporter request_timeout_seconds 30 (not settable in its JSON).
-constexpr Millis kBatchTimeout{200};
+constexpr Millis kCwagentBatchTimeout{200};
 constexpr Millis kRequestTimeout{30000};
-constexpr int kBaseMiB = 64;
+constexpr int kCwagentBaseMiB = 64;
 
 std::string home(std::string_view rel) { return std::string(kHome) + "/" + std::string(rel); }
 
@@ -116,7 +116,7 @@ void merge(json& base, const json& over) {
 
 int buffer_mb(const AgentSpec& a) { return a.buffer_mb.value_or(kDefaultBufferMB); }
 
-json generated(const AgentSpec& a) {
+json generated_json(const AgentSpec& a) {
   Receivers r = receivers_of(a);
   json c = json::object();
   if (!a.role_arn.empty()) c["agent"]["credentials"]["role_arn"] = a.role_arn;
@@ -148,7 +148,7 @@ struct Merged {
 };
 
 Merged merged_config(const AgentSpec& a) {
-  Merged m{generated(a), {}};
+  Merged m{generated_json(a), {}};
   if (a.config.IsDefined() && a.config.IsMap()) merge(m.config, to_json(a.config, "", m.marks));
   return m;
 }
@@ -247,7 +247,7 @@ class CloudwatchAgent final : public Agent {
   }
 
   std::vector<ConfigFile> config_files(const Descriptor& desc) const override {
-    return {{std::string(kConfigPath), "agent/amazon-cloudwatch-agent.json",
+    return {{std::string(kCwagentConfigPath), "agent/amazon-cloudwatch-agent.json",
              merged_config(*desc.agent).config.dump(2) + "\n"}};
   }
 
@@ -281,7 +281,7 @@ class CloudwatchAgent final : public Agent {
   }
 
   // What it is held to: its baseline plus the trace buffer (buffer_size_mb); the Go heap kept under it.
-  int memory_mib(const Descriptor& desc) const override { return kBaseMiB + buffer_mb(*desc.agent); }
+  int memory_mib(const Descriptor& desc) const override { return kCwagentBaseMiB + buffer_mb(*desc.agent); }
 
   Env agent_env(const Descriptor& desc) const override {
     return {{"RUN_IN_CONTAINER", "True"}, {"GOMEMLIMIT", std::to_string(memory_mib(desc) * 4 / 5) + "MiB"}};
@@ -290,7 +290,7 @@ class CloudwatchAgent final : public Agent {
   Env app_env(const Descriptor& desc) const override { return receiver_app_env(receivers_of(*desc.agent)); }
 
   // Its batch timeout plus one export request (request_timeout_seconds is 30 and not in its JSON).
-  Millis min_flush_grace(const Descriptor&) const override { return kBatchTimeout + kRequestTimeout; }
+  Millis min_flush_grace(const Descriptor&) const override { return kCwagentBatchTimeout + kRequestTimeout; }
 
   std::optional<std::string> support_notice(const Descriptor&) const override { return std::nullopt; }
 

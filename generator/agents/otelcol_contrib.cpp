@@ -10,7 +10,7 @@ namespace xb::agents {
 
 namespace {
 
-constexpr std::string_view kUrl =
+constexpr std::string_view kContribUrl =
     "https://github.com/open-telemetry/opentelemetry-collector-releases/releases/download/v{version}/"
     "otelcol-contrib_{version}_linux_{arch}.deb";
 
@@ -24,7 +24,7 @@ class OtelcolContrib final : public OtelCollector {
 
   Package package(const Descriptor& desc) const override {
     const AgentSpec& a = *desc.agent;
-    Package p{"agent", a.url.empty() ? std::string(kUrl) : a.url, a.region, a.version, a.sha256, a.signing_key,
+    Package p{"agent", a.url.empty() ? std::string(kContribUrl) : a.url, a.region, a.version, a.sha256, a.signing_key,
               "check agent.version (" + a.version + "; a release such as 0.131.0) and the architecture",
               "otelcol-contrib", "XRAYBAKE_OTELCOL_URL"};
     p.checksums_file = "opentelemetry-collector-releases_otelcol-contrib_checksums.txt";

@@ -50,12 +50,12 @@ DebCache::DebCache(fs::path root) : root_(fs::absolute(root)) {}
 
 fs::path DebCache::blob_path(const std::string& sha256) const { return root_ / "blobs" / "sha256" / sha256; }
 
-static bool is_hex64(const std::string& s) {
+static bool is_sha256_hex(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 std::optional<fs::path> DebCache::find(const std::string& sha256) const {
-  if (!is_hex64(sha256)) return std::nullopt;  // never a path of someone's choosing
+  if (!is_sha256_hex(sha256)) return std::nullopt;  // never a path of someone's choosing
   fs::path p = blob_path(sha256);
   struct stat st {};
   if (::lstat(p.c_str(), &st) != 0) return std::nullopt;
@@ -83,7 +83,7 @@ std::optional<CacheEntry> DebCache::lookup_url(const std::string& url) const {
     auto j = nlohmann::json::parse(read_file(p));
     CacheEntry e{j.at("url").get<std::string>(), j.at("sha256").get<std::string>(), j.at("size").get<uint64_t>(),
                  j.value("version", std::string())};
-    if (e.url != redact_url(url) || !is_hex64(e.sha256)) return std::nullopt;
+    if (e.url != redact_url(url) || !is_sha256_hex(e.sha256)) return std::nullopt;
     return e;
   } catch (const std::exception&) {
     return std::nullopt;  // a damaged index entry is just a miss

@@ -18,7 +18,7 @@ namespace xb::oci {
 
 namespace {
 
-constexpr int kLevel = 6;  // zlib's default: about its ratio, at several times its speed
+constexpr int kGzipLevel = 6;  // zlib's default: about its ratio, at several times its speed
 
 using Bytes = std::vector<unsigned char>;
 
@@ -28,27 +28,31 @@ void put_le32(Bytes& out, uint32_t v) {
   for (int i = 0; i < 4; i++) out.push_back(static_cast<unsigned char>(v >> (8 * i)));
 }
 
+}  // namespace
+
 // One block's buffers and compressor, reused block after block: memory stays
 // a few blocks per thread, with no allocation per block (a 400 MB layer would
 // otherwise be 800 allocations of 1 MiB, which an allocator need not give back
 // at once; ASan's quarantine keeps them all).
-struct Slot {
+struct GzipSlot {
   Bytes in;
   Bytes out;
   struct libdeflate_compressor* compressor = nullptr;
-  Slot() { in.reserve(kGzipBlock); }
-  ~Slot() {
+  GzipSlot() { in.reserve(kGzipBlock); }
+  ~GzipSlot() {
     if (compressor) libdeflate_free_compressor(compressor);
   }
-  Slot(const Slot&) = delete;
-  Slot& operator=(const Slot&) = delete;
+  GzipSlot(const GzipSlot&) = delete;
+  GzipSlot& operator=(const GzipSlot&) = delete;
 };
-using SlotPtr = std::unique_ptr<Slot>;
+using GzipSlotPtr = std::unique_ptr<GzipSlot>;
+
+namespace {
 
 // IN as one gzip member into OUT (RFC 1952: a 10-byte header with no name and
 // no time, raw deflate, CRC-32 and size). One slot is used by one thread at a time.
-void compress_block(Slot& s) {
-  if (!s.compressor && !(s.compressor = libdeflate_alloc_compressor(kLevel))) throw std::bad_alloc();
+void compress_block(GzipSlot& s) {
+  if (!s.compressor && !(s.compressor = libdeflate_alloc_compressor(kGzipLevel))) throw std::bad_alloc();
   s.out.assign({0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, kUnixOs});
   const size_t header = s.out.size();
   s.out.resize(header + libdeflate_deflate_compress_bound(s.compressor, s.in.size()));
@@ -66,14 +70,14 @@ struct GzipTee::Impl {
   std::filesystem::path path;
   FILE* file = nullptr;
   unsigned threads = 1;
-  SlotPtr filling = std::make_unique<Slot>();  // the block being filled
-  std::deque<std::future<SlotPtr>> queue;      // compressing, in file order
-  std::vector<SlotPtr> spare;                  // written, ready to fill again
+  GzipSlotPtr filling = std::make_unique<GzipSlot>();  // the block being filled
+  std::deque<std::future<GzipSlotPtr>> queue;          // compressing, in file order
+  std::vector<GzipSlotPtr> spare;                      // written, ready to fill again
   Sha256 uncompressed;
   Sha256 compressed;
   uint64_t size = 0;
 
-  void put(SlotPtr s) {
+  void put(GzipSlotPtr s) {
     const Bytes& member = s->out;
     compressed.update(member.data(), member.size());
     size += member.size();
@@ -85,9 +89,9 @@ struct GzipTee::Impl {
   // Hands the full block on: compressed here with one thread, else queued,
   // the oldest written once as many as there are threads are in flight.
   void flush_block() {
-    SlotPtr full = std::move(filling);
+    GzipSlotPtr full = std::move(filling);
     if (spare.empty()) {
-      filling = std::make_unique<Slot>();
+      filling = std::make_unique<GzipSlot>();
     } else {
       filling = std::move(spare.back());
       spare.pop_back();
@@ -103,7 +107,7 @@ struct GzipTee::Impl {
     while (queue.size() >= threads) drain_one();
   }
   void drain_one() {
-    SlotPtr s = queue.front().get();  // rethrows a worker's exception
+    GzipSlotPtr s = queue.front().get();  // rethrows a worker's exception
     queue.pop_front();
     put(std::move(s));
   }

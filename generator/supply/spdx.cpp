@@ -12,12 +12,6 @@ using ojson = nlohmann::ordered_json;
 
 constexpr const char* kNoAssertion = "NOASSERTION";
 
-std::string arch_of(const std::string& platform) {
-  auto slash = platform.find('/');
-  std::string rest = slash == std::string::npos ? platform : platform.substr(slash + 1);
-  return rest.substr(0, rest.find('/'));
-}
-
 std::string percent_colons(const std::string& s) {
   std::string out;
   for (char c : s) out += c == ':' ? std::string("%3A") : std::string(1, c);
@@ -99,6 +93,12 @@ ojson container_package(const std::string& id, const std::string& name, const st
 }
 
 }  // namespace
+
+std::string arch_of(const std::string& platform) {
+  auto slash = platform.find('/');
+  std::string rest = slash == std::string::npos ? platform : platform.substr(slash + 1);
+  return rest.substr(0, rest.find('/'));
+}
 
 std::string spdx_supplier(const std::string& maintainer) {
   std::string m = maintainer;

@@ -67,6 +67,9 @@ struct SbomInput {
 // The document (keys in SPDX's usual order), namespace included.
 nlohmann::ordered_json spdx_document(const SbomInput& in);
 
+// "amd64" of "linux/amd64" (and of "linux/arm64/v8": "arm64").
+std::string arch_of(const std::string& platform);
+
 // "Organization: Name (mail)" from a Maintainer "Name <mail>"; NOASSERTION when empty.
 std::string spdx_supplier(const std::string& maintainer);
 

@@ -18,12 +18,6 @@
 namespace xb::supply {
 namespace {
 
-std::string arch_of(const std::string& platform) {
-  auto slash = platform.find('/');
-  std::string rest = slash == std::string::npos ? platform : platform.substr(slash + 1);
-  return rest.substr(0, rest.find('/'));
-}
-
 std::string field(const deb::ControlInfo& c, const std::string& key) {
   auto f = c.fields.find(key);
   return f == c.fields.end() ? "" : f->second;
