@@ -3,7 +3,8 @@
 # BASELINE (default 851cbd4, the last commit whose quick start built
 # everything, tests included): each in its own clone of this repository,
 # `./dev.sh quickstart` with ccache off (a fresh machine has no cache),
-# one after the other on an otherwise idle machine; then what each installs
+# one after the other (each run's start and end, with the load average, go
+# to stderr: on a shared machine say what else ran); then what each installs
 # from Debian on a machine that has nothing (apt-get's own resolver, sizes
 # from the archive's index). Prints both and the ratios. Not part of
 # ./dev.sh bench: it takes two cold builds (about half an hour on 2 cores).
@@ -20,10 +21,14 @@ timed_quickstart() {  # REV NAME: seconds of ./dev.sh quickstart in a fresh clon
   git clone -q "$root" "$work/$2"
   git -C "$work/$2" checkout -q "$1"
   local start end
+  echo "$2 ($1): start $(date -u +%T), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   start=$(date +%s.%N)
-  (cd "$work/$2" && CCACHE_DISABLE=1 ./dev.sh quickstart >"$work/$2.log" 2>&1) ||
+  (cd "$work/$2" && CCACHE_DISABLE=1 ./dev.sh quickstart >"$work/$2.log" 2>&1 && times >"$work/$2.times") ||
     { echo "quickstart of $1 failed:" >&2; tail -20 "$work/$2.log" >&2; exit 1; }
   end=$(date +%s.%N)
+  # CPU seconds (user + system) of everything it ran: less sensitive than wall time to what else runs.
+  tail -1 "$work/$2.times" | sed -E 's/([0-9]+)m([0-9.]+)s/\1*60+\2/g; s/ /+/' | bc >"$work/$2.cpu"
+  echo "$2 ($1): end $(date -u +%T), load average $(cut -d' ' -f1-3 /proc/loadavg), $(echo "$end - $start" | bc) s, CPU $(cat "$work/$2.cpu") s" >&2
   echo "$end - $start" | bc
 }
 
@@ -57,6 +62,9 @@ read -r n_then d_then i_then < <(apt_size $(packages "$baseline") npm)
 printf '| %-34s | %12s | %12s | %7s |\n' metric HEAD "$baseline" ratio
 printf '|%s|%s|%s|%s|\n' "------------------------------------" "-------------:" "-------------:" "--------:"
 printf '| %-34s | %12.0f | %12.0f | %7.2f |\n' "cold ./dev.sh quickstart (s)" "$now" "$then" "$(echo "$now / $then" | bc -l)"
+read -r c_now <"$work/head.cpu"
+read -r c_then <"$work/baseline.cpu"
+printf '| %-34s | %12.0f | %12.0f | %7.2f |\n' "its CPU, user + system (s)" "$c_now" "$c_then" "$(echo "$c_now / $c_then" | bc -l)"
 printf '| %-34s | %12d | %12d | %7.2f |\n' "Debian packages installed" "$n_now" "$n_then" "$(echo "$n_now / $n_then" | bc -l)"
 printf '| %-34s | %12.0f | %12.0f | %7.2f |\n' "download (MB)" "$(echo "$d_now / 1000000" | bc -l)" "$(echo "$d_then / 1000000" | bc -l)" "$(echo "$d_now / $d_then" | bc -l)"
 printf '| %-34s | %12.0f | %12.0f | %7.2f |\n' "installed (MB)" "$(echo "$i_now / 1000000" | bc -l)" "$(echo "$i_then / 1000000" | bc -l)" "$(echo "$i_now / $i_then" | bc -l)"
