@@ -102,20 +102,27 @@ static std::vector<supply::LayerFileInfo> sbom_files(const std::vector<PinnedFil
   return out;
 }
 
-// The agent's package and layer files for the SBOM and xraybake.lock: read
-// from the .deb and the layer, or, when the layer was left in a registry,
-// what the lock recorded when a build read them.
-static AgentFacts agent_facts(const ImageRequest& req, const PlatformResult& p) {
+// The agent's package and layer files for the SBOM and xraybake.lock: what
+// the lock recorded when a build read them from the .deb and the layer, for
+// a layer left in a registry, or for the very layer the lock pins (a warm
+// build: the cached layer was checked against that digest, so its files are
+// the recorded ones, and inflating 16 MB to hash them again was most of a
+// warm build); else read from the .deb and the layer.
+static AgentFacts agent_facts(const ImageRequest& req, const ImageResult& res, const PlatformResult& p) {
   AgentFacts facts;
   const DebInput& deb = p.deb;
   if (!deb.remote_repository.empty()) {
     if (!deb.package || !deb.layer) fail_runtime("internal: no package facts or layer files pinned for " + deb.arch);
     return {*deb.package, deb.version, deb.layer->files};
   }
+  const std::string file = agent_layer_file(req.agent, deb.arch, req.compression);
+  if (deb.package && deb.layer && !deb.layer->files.empty() && !deb.version.empty())
+    for (const auto& l : res.layers)
+      if (l.file == file && l.blob.digest == deb.layer->digest) return {*deb.package, deb.version, deb.layer->files};
   supply::DebPackage pkg = supply::read_deb_package(deb.path, deb.url, deb.sha256, deb.size);
   facts.package = {pkg.name, pkg.maintainer, pkg.vendor, pkg.homepage, pkg.summary, pkg.license};
   facts.version = pkg.version;
-  for (auto& f : supply::layer_contents(req.out_dir / agent_layer_file(req.agent, deb.arch, req.compression)))
+  for (auto& f : supply::layer_contents(req.out_dir / file))
     facts.files.push_back({f.path, f.size, f.sha256, f.sha1});
   return facts;
 }
@@ -212,7 +219,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   BuildOutputs out;
   out.image = build_image(req);
   out.report = build_report(req, out.image);
-  for (const auto& p : out.image.platforms) out.agent[p.deb.arch] = agent_facts(req, p);
+  for (const auto& p : out.image.platforms) out.agent[p.deb.arch] = agent_facts(req, out.image, p);
   out.report.update(write_supply_chain(supply_input(desc, req, out.image, out.agent)));
   write_file(out_dir / "build.json", out.report.dump(2) + "\n");
   return out;

@@ -298,8 +298,8 @@ TEST_P(SupplyChain, AttachedAsOci11ArtifactsAboutEachPlatformManifest) {
 
 TEST_P(SupplyChain, TwoBuildsWriteTheSameDocumentsAndSourceDateEpochDatesThem) {
   prepare();
-  ASSERT_EQ(build("a").exit_code, 0);
-  ASSERT_EQ(build("b").exit_code, 0);
+  ASSERT_EQ(build("a").exit_code, 0);  // cold: the agent's files read from its layer, and recorded in the lock
+  ASSERT_EQ(build("b").exit_code, 0);  // warm: the pinned layer from the cache, its files as the lock recorded them
   for (auto f : {"sbom/amd64.spdx.json", "sbom/arm64.spdx.json", "provenance.json", "oci/index.json"})
     EXPECT_EQ(slurp(dir / "a" / f), slurp(dir / "b" / f)) << f;
   ASSERT_EQ(build("c", "").exit_code, 0);
