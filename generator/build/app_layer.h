@@ -15,8 +15,6 @@
 
 namespace xb::build {
 
-inline constexpr const char* kAppLayerFile = "layers/app.tar.gz";
-
 struct AppLayerInput {
   // Directories never walked into (OUT, its staging directory); a directory
   // holding an earlier output's marker (.xraybake-output) is skipped too.

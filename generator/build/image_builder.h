@@ -111,7 +111,6 @@ std::string layer_file(std::string_view stem, oci::Compression c);
 std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arch,
                              oci::Compression c = oci::Compression::gzip);
 std::string init_layer_file(const std::string& arch, oci::Compression c = oci::Compression::gzip);
-inline constexpr const char* kServiceLayerFile = "layers/service.tar.gz";  // with gzip; layer_file("service", c)
 
 // "orders-api:1.4.2" -> "1.4.2"; no tag -> "latest".
 std::string tag_of(const std::string& image_name);
