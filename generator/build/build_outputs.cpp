@@ -5,6 +5,7 @@
 
 #include "agents/agent.h"
 #include "build/app_layer.h"
+#include "build/fleet_store.h"
 #include "deb/deb_reader.h"
 #include "descriptor/problems.h"
 #include "oci/base_image.h"
@@ -170,6 +171,17 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
   return in;
 }
 
+AgentLayerSpec agent_layer_spec(const Descriptor& desc) {
+  const agents::Agent& agent = agents::agent_for(desc);
+  const auto files = agent.layer_files();
+  if (files.empty()) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes no file of its .deb");
+  const agents::Package pkg = agent.package(desc);
+  AgentLayerSpec spec{std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to,
+                      agents::source_hint(pkg), {}};
+  for (size_t i = 1; i < files.size(); ++i) spec.also.push_back({files[i].from, files[i].to, files[i].mode});
+  return spec;
+}
+
 BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<FetchedDeb>& debs,
                                  const std::filesystem::path& out_dir, const BaseLayout& base,
                                  const RenderOptions& options, const std::filesystem::path& cache_dir,
@@ -186,12 +198,7 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   for (const auto& d : debs)
     req.debs.push_back({d.arch, d.url, d.sha256, d.size, d.path, d.version, d.layer, d.package, d.remote_repository});
   const agents::Agent& agent = agents::agent_for(desc);
-  const auto files = agent.layer_files();
-  if (files.empty()) fail_runtime("internal: the " + std::string(agent.kind()) + " layer takes no file of its .deb");
-  const agents::Package pkg = agent.package(desc);
-  req.agent = {std::string(agent.kind()), std::string(agent.package_name()), files[0].from, files[0].to,
-               agents::source_hint(pkg), {}};
-  for (size_t i = 1; i < files.size(); ++i) req.agent.also.push_back({files[i].from, files[i].to, files[i].mode});
+  req.agent = agent_layer_spec(desc);
   check_against_packages(desc, agent, debs, req.agent.source_hint);
   req.service_files = service_entries(desc, options);
   if (!s.files.empty()) {
@@ -220,6 +227,16 @@ BuildOutputs write_image_outputs(const Descriptor& desc, const std::vector<Fetch
   out.image = build_image(req);
   out.report = build_report(req, out.image);
   for (const auto& p : out.image.platforms) out.agent[p.deb.arch] = agent_facts(req, out.image, p);
+  // In a fleet, for its other builds: the agent layers made (or taken) here, with what they are.
+  if (!fleet_store().empty())
+    for (const auto& p : out.image.platforms) {
+      const std::string file = agent_layer_file(req.agent, p.deb.arch, req.compression);
+      const AgentFacts& f = out.agent.at(p.deb.arch);
+      for (const auto& l : out.image.layers)
+        if (l.file == file && l.remote_repository.empty() && !p.deb.sha256.empty())
+          fleet_store_put(agent_layer_key(req, p.deb), out_dir / file,
+                          {l.blob, f.version, f.package, f.files, p.deb.size});
+    }
   out.report.update(write_supply_chain(supply_input(desc, req, out.image, out.agent)));
   write_file(out_dir / "build.json", out.report.dump(2) + "\n");
   return out;

@@ -50,6 +50,9 @@ struct BuildOutputs {
   std::map<std::string, AgentFacts> agent;  // by arch
 };
 
+// What the agent layer of DESC takes out of its .deb (agents/: the kind's layer_files()).
+AgentLayerSpec agent_layer_spec(const Descriptor& desc);
+
 // Writes OUT/layers/, OUT/oci/ and OUT/build.json. CACHE_DIR (the download
 // cache): daemon layers are kept there and reused by .deb digest; empty: none.
 // APP_SKIP: directories service.files never takes (the final OUT and its

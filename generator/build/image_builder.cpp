@@ -7,6 +7,7 @@
 
 #include "oci/base_image.h"
 #include "build/app_layer.h"
+#include "build/fleet_store.h"
 #include "build/layer_cache.h"
 #include "oci/layout.h"
 #include "oci/media_types.h"
@@ -58,7 +59,7 @@ uint64_t save_stream(deb::DaemonStream& s, const std::filesystem::path& file) {
 
 // The agent's files straight from the .deb into the layer, never whole in memory:
 // one file is streamed, several (agent.also) go through files beside the layer.
-LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::string& version) {
+LayerResult agent_layer(const ImageRequest& req, DebInput& deb, std::string& version) {
   const AgentLayerSpec& agent = req.agent;
   LayerResult out{agent_layer_file(agent, deb.arch, req.compression), {}, {}};
   auto final_path = req.out_dir / out.file;
@@ -75,12 +76,25 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
     version = deb.version;
     return out;
   }
+  const std::string key = agent_layer_key(req, deb);
+  // In a fleet: the layer another of its builds made from this very .deb, linked.
+  if (!deb.sha256.empty())
+    if (auto stored = fleet_store_take(key, final_path)) {
+      out.blob = stored->blob;
+      version = deb.version = stored->version;
+      // What it is, as a lock that pins it would say (the SBOM's files and facts, build_outputs.cpp).
+      LayerPin pin = daemon_layer_pin(stored->blob, req.epoch, req.compression);
+      pin.files = stored->files;
+      deb.layer = pin;
+      deb.package = stored->package;
+      return out;
+    }
+  if (deb.path.empty())  // fetch_all left the .deb out for what the store held (FetchOptions::from_fleet)
+    fail_runtime("the fleet's copy of the " + deb.arch + " agent layer (" + key + ") could not be linked",
+                 "build " + req.title + " on its own, or run the fleet again");
   // Warm builds: the layer a verified build made from this very .deb before
   // (xraybake.lock says which), copied out of the cache.
   LayerCache cache(req.layer_cache);
-  std::string files_key = agent.binary_from;
-  for (const auto& f : agent.also) files_key += "\n" + f.from + " " + f.to;
-  const std::string key = daemon_layer_key(deb.sha256, deb.arch, files_key, req.epoch, req.compression);
   if (cache.enabled() && !deb.sha256.empty() && !deb.version.empty() && deb.layer &&
       deb.layer->format == daemon_layer_format(req.compression) && deb.layer->source_date_epoch == req.epoch) {
     if (auto hit = cache.get(key, {deb.layer->digest, deb.layer->diff_id, deb.layer->size}, tmp)) {
@@ -151,14 +165,22 @@ LayerResult agent_layer(const ImageRequest& req, const DebInput& deb, std::strin
 }
 
 LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
+  LayerResult out{init_layer_file(arch, req.compression), {}, {}};
+  // The same bytes for every service of a fleet: made once.
+  const std::string key = "xraybake-init-" + arch + "-" + std::string(compression_info(req.compression).name) + "-" +
+                          std::to_string(req.epoch) + "-" + XRAYBAKE_VERSION;
+  if (auto stored = fleet_store_take(key, req.out_dir / out.file)) {
+    out.blob = stored->blob;
+    return out;
+  }
   auto bin = embedded_file("supervisor/xraybake-init-" + arch);
   if (!bin) fail_input("no xraybake-init for " + arch + " in this xraybake", "use linux/amd64 or linux/arm64");
   LayerEntry e;
   e.path = kInitPath;
   e.mode = 0755;
   e.data = std::string(*bin);
-  LayerResult out{init_layer_file(arch, req.compression), {}, {}};
   out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch, req.compression);
+  fleet_store_put(key, req.out_dir / out.file, {out.blob, {}, {}, {}});
   return out;
 }
 
@@ -188,6 +210,16 @@ std::map<std::string, std::string> labels_for(const ImageRequest& req, const Ima
 }
 
 }  // namespace
+
+std::string agent_layer_key(const AgentLayerSpec& agent, const std::string& deb_sha256, const std::string& arch,
+                            int64_t epoch, oci::Compression c) {
+  std::string files_key = agent.binary_from;
+  for (const auto& f : agent.also) files_key += "\n" + f.from + " " + f.to;
+  return daemon_layer_key(deb_sha256, arch, files_key, epoch, c);
+}
+std::string agent_layer_key(const ImageRequest& req, const DebInput& deb) {
+  return agent_layer_key(req.agent, deb.sha256, deb.arch, req.epoch, req.compression);
+}
 
 std::string layer_file(std::string_view stem, oci::Compression c) {
   return "layers/" + std::string(stem) + std::string(compression_info(c).extension);
@@ -232,7 +264,7 @@ ImageResult build_image(const ImageRequest& req) {
     pr.platform = req.platforms[i];
     pr.deb = deb;
     pr.base_manifest_digest = bp.manifest_digest;
-    LayerResult daemon = agent_layer(req, deb, pr.daemon_version);
+    LayerResult daemon = agent_layer(req, pr.deb, pr.daemon_version);
     LayerResult init = init_layer(req, arch);
     res.layers.push_back(daemon);
     res.layers.push_back(init);

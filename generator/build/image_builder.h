@@ -112,6 +112,12 @@ std::string agent_layer_file(const AgentLayerSpec& agent, const std::string& arc
                              oci::Compression c = oci::Compression::gzip);
 std::string init_layer_file(const std::string& arch, oci::Compression c = oci::Compression::gzip);
 
+// The agent layer's key (layer_cache.h) for the .deb with DEB_SHA256: in the
+// layer cache and a fleet's store (fleet_store.h).
+std::string agent_layer_key(const AgentLayerSpec& agent, const std::string& deb_sha256, const std::string& arch,
+                            int64_t epoch, oci::Compression c);
+std::string agent_layer_key(const ImageRequest& request, const DebInput& deb);
+
 // "orders-api:1.4.2" -> "1.4.2"; no tag -> "latest".
 std::string tag_of(const std::string& image_name);
 

@@ -1,21 +1,27 @@
 #include "cli/build_fleet.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <cstring>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/agent.h"
+#include "build/fleet_store.h"
 #include "descriptor/descriptor.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -39,7 +45,23 @@ struct Service {
   double seconds = 0;
   json doc;          // the child's --json document, or {"error": ...}
   std::string err;   // the child's stderr
+  // Services that take the same agent .deb: the first (the leader) is built
+  // before the others start, so that they link its agent layer (build/fleet_store.h).
+  std::string agent_key;
+  bool leader = false;
 };
+
+// What a service's agent layer is made from, as far as its descriptor says:
+// services with the same key take the same .deb (a different one only costs
+// its build the time of making its own layer).
+std::string agent_key(const Descriptor& d) {
+  const AgentBasics& b = agent_basics(d);
+  std::string key = agent_kind(d) + "\n" + b.version + "\n" + b.url + "\n" +
+                    std::string(oci::compression_info(d.service.compression).name);
+  for (const auto& p : d.service.platforms) key += "\n" + p;
+  for (const auto& [arch, sha] : b.sha256) key += "\n" + arch + "=" + sha;
+  return key;
+}
 
 // SIGTERM, SIGINT or SIGHUP to the fleet (a CI job cancelled, a pod
 // stopped) reaches every build that is running: each child's pid sits in a
@@ -89,30 +111,10 @@ std::string signal_name(int sig) {
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
-// This very binary: the children are the same xraybake.
-std::string self_exe() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) fail_runtime("cannot find the xraybake binary (/proc/self/exe): " + ec.message());
-  return p.string();
-}
-
-// The common flags as the parent got them, for each child.
-std::vector<std::string> global_flags(const GlobalOptions& g) {
-  std::vector<std::string> a{"--json", "--cache-dir", g.cache_dir};
-  if (!g.templates_dir.empty()) a.insert(a.end(), {"--templates", g.templates_dir});
-  if (!g.ca_bundle.empty()) a.insert(a.end(), {"--ca-bundle", g.ca_bundle});
-  if (g.offline) a.push_back("--offline");
-  if (g.locked) a.push_back("--locked");
-  if (log::level() == log::Level::quiet) a.push_back("-q");
-  if (log::level() == log::Level::verbose) a.push_back("-v");
-  return a;
-}
-
 // The first line of the child's error, for the one line per service.
 std::string error_line(const Service& s) {
   if (s.doc.contains("error")) return s.doc["error"].value("message", std::string("failed"));
-  return "xraybake exited with status " + std::to_string(s.exit_code);
+  return "the build ended with status " + std::to_string(s.exit_code);
 }
 
 std::string index_digest(const Service& s) {
@@ -173,6 +175,7 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
 
   // Each descriptor read here first: its name places it, and two naming one service would collide.
   std::vector<Service> services;
+  std::vector<Descriptor> loaded;
   std::map<std::string, std::string> by_name;
   for (const auto& f : request.files) {
     Service s;
@@ -182,6 +185,8 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       Descriptor d = agents::load_descriptor(f);
       s.name = d.service.name;
       s.out = (fs::path(request.out) / d.service.name).string();
+      s.agent_key = agent_key(d);
+      loaded.push_back(std::move(d));
     } catch (const Error& e) {
       s.load_error = e;
     }
@@ -195,16 +200,44 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
   std::error_code ec;
   fs::create_directories(request.out, ec);
   if (ec) fail_runtime("cannot create " + request.out + ": " + ec.message());
+  // Leaders first, in FILES' order; each other service once its leader has ended.
+  std::map<std::string, bool> leader_ended;
+  for (auto& s : services)
+    if (!s.load_error && !leader_ended.count(s.agent_key)) {
+      leader_ended[s.agent_key] = false;
+      s.leader = true;
+    }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < services.size(); ++i)
+    if (services[i].leader) order.push_back(i);
+  for (size_t i = 0; i < services.size(); ++i)
+    if (!services[i].leader) order.push_back(i);
+  // What the builds share: a directory of this fleet's own in OUT (mode 0700),
+  // gone when they have ended (their OUTs keep hard links of what they took).
+  std::string store = (fs::path(request.out) / ".xraybake-fleet-XXXXXX").string();
+  if (::mkdtemp(store.data()) == nullptr) {
+    log::warn("cannot create a directory in " + request.out + " for what the builds share (" + std::strerror(errno) +
+              "): each makes its own layers");
+    store.clear();
+  }
+  build::set_fleet_store(store);
+  if (request.before_builds) request.before_builds(loaded);
+  struct RemoveStore {
+    std::string dir;
+    void now() {
+      std::error_code ignored;
+      if (!dir.empty()) fs::remove_all(dir, ignored);
+      dir.clear();
+      build::set_fleet_store({});
+    }
+    ~RemoveStore() { now(); }
+  } remove_store{store};
 
-  const std::string exe = self_exe();
-  const std::vector<std::string> flags = global_flags(global);
   unsigned jobs = request.jobs ? request.jobs : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min<unsigned>(jobs, static_cast<unsigned>(services.size()));
   const bool table = log::interactive() && log::level() >= log::Level::normal;
-  std::mutex print;
   size_t ended = 0;
   auto finish = [&](Service& s) {
-    std::lock_guard<std::mutex> lock(print);
     ++ended;
     if (log::level() >= log::Level::normal || s.exit_code != 0) {
       if (table) std::cerr << "[" << ended << "/" << services.size() << "] ";
@@ -213,46 +246,112 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     print_child_stderr(s);
   };
 
-  std::atomic<size_t> next{0};
+  // One thread: it forks the builds (a fork of a threaded process keeps only
+  // the forking thread, and whatever locks the others held), reads their
+  // output and reaps them.
+  struct Child {
+    size_t service = 0;
+    pid_t pid = -1;
+    int fd[2] = {-1, -1};  // stdout, stderr; -1 once closed
+    std::string text[2];
+    std::chrono::steady_clock::time_point t0;
+  };
+  std::vector<std::optional<Child>> running(jobs);
   std::unique_ptr<std::atomic<pid_t>[]> slots(new std::atomic<pid_t>[jobs]);
   for (unsigned i = 0; i < jobs; ++i) slots[i] = 0;
   std::optional<ForwardSignals> forwarding;
   forwarding.emplace(slots.get(), jobs);
-  auto worker = [&](unsigned slot) {
-    for (size_t i; (i = next++) < services.size();) {
+  std::vector<bool> begun(services.size(), false);
+  // Starts the next service that needs a build in SLOT (and ends those that
+  // need none); false when none can start now.
+  auto start = [&](unsigned slot) {
+    for (size_t i : order) {
+      if (begun[i]) continue;
       Service& s = services[i];
-      const auto t0 = std::chrono::steady_clock::now();
+      if (!s.leader && !s.load_error && !leader_ended[s.agent_key] && !g_stop_signal.load()) continue;
+      begun[i] = true;
       if (int sig = g_stop_signal.load()) {
         s.exit_code = 128 + sig;
         s.doc = {{"error", {{"message", "not built: the fleet was stopped by " + signal_name(sig)},
                             {"exit_code", s.exit_code}}}};
+        finish(s);
       } else if (s.load_error) {
         s.exit_code = static_cast<int>(s.load_error->code());
         s.doc = error_json(*s.load_error);
         s.err = error_text(*s.load_error);
+        finish(s);
       } else {
-        std::vector<std::string> argv{exe};
-        argv.insert(argv.end(), flags.begin(), flags.end());
-        argv.insert(argv.end(), {"build", s.file, "-o", s.out});
-        argv.insert(argv.end(), request.build_flags.begin(), request.build_flags.end());
-        SubprocessResult r = run_subprocess(argv, "", &slots[slot]);
-        s.exit_code = r.exit_code;
-        s.err = std::move(r.err);
-        s.doc = json::parse(r.out, nullptr, false);
-        if (s.doc.is_discarded() || !s.doc.is_object())
-          s.doc = {{"error", {{"message", r.exit_code > 128 ? "the build was stopped by " + signal_name(r.exit_code - 128)
-                                                            : "xraybake exited with status " + std::to_string(r.exit_code) +
-                                                                  " without its result"},
-                              {"exit_code", r.exit_code}}}};
+        std::vector<int> others;  // the other builds' pipes: not this child's
+        for (const auto& c : running)
+          if (c)
+            for (int fd : c->fd)
+              if (fd >= 0) others.push_back(fd);
+        Child c;
+        c.service = static_cast<size_t>(&s - services.data());
+        c.t0 = std::chrono::steady_clock::now();
+        ForkedChild f = fork_child([&] { return request.build(s.file, s.out); }, others);
+        slots[slot] = f.pid;
+        if (int sig = g_stop_signal.load()) ::kill(f.pid, sig);  // the signal came while it was forked
+        c.pid = f.pid;
+        c.fd[0] = f.out;
+        c.fd[1] = f.err;
+        running[slot] = std::move(c);
+        return true;
       }
-      s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      finish(s);
     }
+    return false;
   };
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < jobs; ++i) pool.emplace_back(worker, i);
-  for (auto& t : pool) t.join();
+  auto reap = [&](unsigned slot) {
+    Child& c = *running[slot];
+    slots[slot] = 0;  // its output closed: it is ending; a reaped pid is never signalled
+    Service& s = services[c.service];
+    s.exit_code = wait_exit_status(c.pid);
+    s.err = std::move(c.text[1]);
+    s.doc = json::parse(c.text[0], nullptr, false);
+    if (s.doc.is_discarded() || !s.doc.is_object())
+      s.doc = {{"error", {{"message", s.exit_code > 128 ? "the build was stopped by " + signal_name(s.exit_code - 128)
+                                                        : "the build ended with status " + std::to_string(s.exit_code) +
+                                                              " without its result"},
+                          {"exit_code", s.exit_code}}}};
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.t0).count();
+    if (s.leader) leader_ended[s.agent_key] = true;
+    running[slot].reset();
+    finish(s);
+  };
+  for (;;) {
+    for (unsigned slot = 0; slot < jobs; ++slot)
+      if (!running[slot]) start(slot);
+    std::vector<pollfd> fds;
+    std::vector<std::pair<unsigned, int>> which;  // slot, 0 stdout / 1 stderr
+    for (unsigned slot = 0; slot < jobs; ++slot)
+      if (running[slot])
+        for (int i = 0; i < 2; ++i)
+          if (running[slot]->fd[i] >= 0) {
+            fds.push_back({running[slot]->fd[i], POLLIN, 0});
+            which.emplace_back(slot, i);
+          }
+    if (fds.empty()) break;
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      fail_runtime(std::string("cannot wait for the builds: ") + std::strerror(errno));
+    }
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      auto [slot, i] = which[k];
+      Child& c = *running[slot];
+      char buf[16384];
+      ssize_t n = ::read(c.fd[i], buf, sizeof buf);
+      if (n > 0) {
+        c.text[i].append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(c.fd[i]);
+        c.fd[i] = -1;
+        if (c.fd[0] < 0 && c.fd[1] < 0) reap(slot);
+      }
+    }
+  }
   forwarding.reset();
+  remove_store.now();
 
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int worst = 0;

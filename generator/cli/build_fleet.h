@@ -1,6 +1,7 @@
 // xraybake build FILE|DIR... with more than one descriptor: a fleet in one
-// invocation. Each service is built by a child xraybake (its own process, so a
-// failure, a crash or a leak stays in it) into OUT/<service.name>/, -j at once.
+// invocation. Each service is built by a child process (a fork of this one,
+// so a failure, a crash or a leak stays in it, without an exec's dynamic
+// linking) into OUT/<service.name>/, -j at once.
 // They share the cache: an agent .deb the descriptors pin is downloaded once
 // (the cache's download lock; the others find it by its digest; an unpinned
 // one is downloaded by each, docs/fleet.md), each agent layer compressed once
@@ -8,10 +9,12 @@
 // attempted; the exit status is the worst of theirs.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "cli/options.h"
+#include "descriptor/descriptor.h"
 
 namespace xb::cli {
 
@@ -19,7 +22,13 @@ struct FleetRequest {
   std::vector<std::string> files;        // descriptors, DIR already made DIR/xraybake.yaml
   std::string out;                       // OUT: each service into OUT/<service.name>/
   unsigned jobs = 0;                     // builds at once; 0: one per CPU
-  std::vector<std::string> build_flags;  // the child's flags after "build FILE -o DIR"
+  // What each child runs (in the fork, its stdout and stderr the fleet's
+  // pipes): the build of FILE into OUT as `xraybake --json build FILE -o OUT`
+  // would, its --json document on stdout; returns its exit status.
+  std::function<int(const std::string& file, const std::string& out)> build;
+  // Called once with every descriptor that loaded, before the first fork:
+  // what all the builds then inherit (the registry sessions, cli/cmd_build.cpp).
+  std::function<void(const std::vector<Descriptor>&)> before_builds;
 };
 
 // Builds every service; prints one line per service as it ends (a table at the

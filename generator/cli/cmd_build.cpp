@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cli/build_fleet.h"
@@ -14,10 +15,12 @@
 #include "fetch/fetch.h"
 #include "build/build_outputs.h"
 #include "build/base_layout.h"
+#include "build/fleet_store.h"
 #include "build/layer_cache.h"
 #include "registry/blob_head.h"
 #include "registry/push.h"
 #include "registry/reference.h"
+#include "registry/session.h"
 #include "render/render.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -93,6 +96,23 @@ FetchOptions::WithoutDeb layer_in_registry(const Descriptor& desc, const BuildAr
   };
 }
 
+// FetchOptions::from_fleet of a build in a fleet: the agent layer another of
+// its builds made from the pinned .deb, in the fleet's store. Not for an
+// agent whose configuration is checked against files of its .deb.
+FetchOptions::FleetLookup layer_in_fleet(const Descriptor& desc) {
+  if (build::fleet_store().empty() || !agents::agent_for(desc).package_checks().empty()) return {};
+  const build::AgentLayerSpec spec = build::agent_layer_spec(desc);
+  const int64_t epoch = build::source_date_epoch();
+  const oci::Compression c = desc.service.compression;
+  return [spec, epoch, c](const std::string& arch, const std::string& sha256) -> std::optional<FetchOptions::FromFleet> {
+    auto stored = build::fleet_store_peek(build::agent_layer_key(spec, sha256, arch, epoch, c));
+    if (!stored || !stored->package || stored->deb_size == 0 || stored->version.empty()) return std::nullopt;
+    LayerPin pin = build::daemon_layer_pin(stored->blob, epoch, c);
+    pin.files = stored->files;
+    return FetchOptions::FromFleet{stored->version, stored->deb_size, pin, *stored->package};
+  };
+}
+
 // Pushes OUT/oci; prints REF@DIGEST on stdout (as crane push does) unless --json.
 registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, const GlobalOptions& global,
                                 const registry::RemoteBlobs& remote) {
@@ -145,6 +165,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     fetch.ca_bundle = global.ca_bundle;
     fetch.refresh = args.refresh;
     fetch.without_deb = layer_in_registry(desc, args, registry_options(global, args.insecure_registries));
+    fetch.from_fleet = layer_in_fleet(desc);
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
     auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir,
                                             {staging.path(), staging.target()});
@@ -220,10 +241,11 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       "directory, $HOME, the descriptor's directory, the cache or a parent of one. An interrupted\n"
       "build (Ctrl-C, SIGTERM) removes its staging directory.\n\n"
       "Several FILEs or DIRs (DIR means DIR/xraybake.yaml) are a fleet: each service is built into\n"
-      "OUT/<service.name>/ by its own xraybake process, -j at once, sharing the cache (each agent .deb\n"
-      "is downloaded once and each agent layer compressed once); every one is attempted, one line\n"
-      "each as it ends (a table at the end on a terminal), --json one array, and the exit status\n"
-      "is the worst of theirs.\n\n"
+      "OUT/<service.name>/ by its own process (a fork of this one), -j at once, sharing the cache:\n"
+      "each agent .deb is downloaded once, and the first service of each agent .deb is built before\n"
+      "the others, which then link its agent layer instead of making it. Every one is attempted,\n"
+      "one line each as it ends (a table at the end on a terminal), --json one array, and the exit\n"
+      "status is the worst of theirs.\n\n"
       "Examples:\n"
       "  xraybake build                         # ./xraybake.yaml into ./out\n"
       "  xraybake build services/orders/xraybake.yaml -o build/orders\n"
@@ -268,12 +290,42 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       fail_input("--push=" + args.push_ref + " names one image, and this builds " + std::to_string(args.files.size()) +
                      " services",
                  "write --push alone: each service is pushed as its service.tag");
-    FleetRequest fleet{args.files, args.out, args.jobs, {}};
-    if (args.text_only) fleet.build_flags.push_back("--text-only");
-    if (args.refresh) fleet.build_flags.push_back("--refresh");
-    if (args.push) fleet.build_flags.push_back("--push");
-    if (!args.cache_repo.empty()) fleet.build_flags.insert(fleet.build_flags.end(), {"--cache-repo", args.cache_repo});
-    for (const auto& h : args.insecure_registries) fleet.build_flags.insert(fleet.build_flags.end(), {"--insecure-registry", h});
+    FleetRequest fleet{args.files, args.out, args.jobs, {}, {}};
+    // One session per registry for all the builds: each host pinged once, its
+    // credentials (a credential helper) looked up once, here, before the forks.
+    fleet.before_builds = [&global](const std::vector<Descriptor>& descs) {
+      std::set<std::string> hosts;
+      for (const auto& d : descs) {
+        if (global.offline) break;  // nothing is asked of a registry
+        try {
+          if (args.push && !args.text_only) hosts.insert(registry::parse_reference(d.service.tag).registry);
+          if (BaseRef b = parse_base(d); !b.oci_layout && !args.text_only)
+            hosts.insert(registry::parse_reference(b.reference).registry);
+        } catch (const Error&) {
+          // that build says what is wrong with its reference
+        }
+      }
+      registry::share_sessions({hosts.begin(), hosts.end()}, registry_options(global, args.insecure_registries));
+    };
+    // Each child builds one service as `xraybake --json build FILE -o OUT` with these flags would.
+    fleet.build = [&global](const std::string& file, const std::string& out) -> int {
+      BuildArgs one = args;
+      one.files = {file};
+      one.file = file;
+      one.out = out;
+      GlobalOptions g = global;
+      g.json = true;
+      try {
+        run_build(one, g);
+        return 0;
+      } catch (const Reported& r) {
+        return static_cast<int>(r.code);
+      } catch (const Error& e) {
+        std::cerr << error_text(e);
+        std::cout << error_json(e).dump(2) << "\n";
+        return static_cast<int>(e.code());
+      }
+    };
     run_fleet(fleet, global);
   });
 }

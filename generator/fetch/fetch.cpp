@@ -295,14 +295,21 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const agents::Agent& a
                 "the release's checksums file " + redact_url(beside(url, pkg.checksums_file))};
 
     const bool entry_pins = entry && pin && entry->sha256 == pin->sha256;
-    // The agent layer the lock pins may be in a registry: then the .deb is not needed at all.
+    // What another build of this fleet made of the very .deb pinned here: then it is not needed at all.
+    std::optional<FetchOptions::FromFleet> fleet;
+    if (pin && options.from_fleet && !options.refresh) fleet = options.from_fleet(arch, pin->sha256);
+    // The agent layer the lock pins may be in a registry: then the .deb is not needed either.
     std::optional<std::string> remote;
-    const bool asked = entry_pins && options.without_deb && !options.refresh && !options.offline &&
+    const bool asked = !fleet && entry_pins && options.without_deb && !options.refresh && !options.offline &&
                        !entry->version.empty() && entry->layer && !entry->layer->files.empty() && entry->package &&
                        !fetcher.cached(pin->sha256);
     if (asked) remote = options.without_deb(arch, *entry);
     FetchedDeb deb;
-    if (remote) {
+    if (fleet) {
+      deb = {arch, redact_url(url), pin->sha256, fleet->size, fleet->version, {}, false, fleet->layer, fleet->package, {}};
+      log::verbose(arch + ": " + deb.url + " not read: another build of this fleet made its agent layer " +
+                   fleet->layer.digest + " from the .deb with sha256 " + pin->sha256);
+    } else if (remote) {
       deb = {arch, redact_url(url), entry->sha256, entry->size, entry->version, {}, false, entry->layer, entry->package, *remote};
       log::info(arch + ": " + deb.url + " not fetched: " + *remote + " holds the agent layer " + entry->layer->digest +
                 " that " + lock_path.string() + " pins for it");
@@ -317,8 +324,8 @@ std::vector<FetchedDeb> fetch_all(const Descriptor& desc, const agents::Agent& a
                         " either: once the download works, a build that pushes puts it there");
       }
     }
-    if (entry_pins && entry->layer) deb.layer = entry->layer;
-    if (entry_pins && entry->package) deb.package = entry->package;
+    if (entry_pins && entry->layer && !fleet) deb.layer = entry->layer;
+    if (entry_pins && entry->package && !fleet) deb.package = entry->package;
     if (!desc_pin || entry) {
       LockEntry now{canonical, deb.sha256, deb.size, deb.version, entry_pins ? entry->layer : std::nullopt,
                     entry_pins ? entry->package : std::nullopt};

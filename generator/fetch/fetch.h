@@ -40,6 +40,19 @@ struct FetchOptions {
   // asked with --refresh or --offline.
   using WithoutDeb = std::function<std::optional<std::string>(const std::string& arch, const LockEntry& entry)>;
   WithoutDeb without_deb;
+  // Asked first, in a fleet's build (cli/build_fleet.h), for each pinned
+  // .deb: what another build of the fleet made of the .deb with that sha256
+  // for ARCH (its agent layer, with the files and the package's facts, kept
+  // in the fleet's own store, build/fleet_store.h), so that this build needs
+  // no .deb and hashes none; nullopt: fetch it. Not asked with --refresh.
+  struct FromFleet {
+    std::string version;  // the package's
+    uint64_t size = 0;    // the .deb's
+    LayerPin layer;
+    PackageFacts package;
+  };
+  using FleetLookup = std::function<std::optional<FromFleet>(const std::string& arch, const std::string& sha256)>;
+  FleetLookup from_fleet;
 };
 
 struct FetchedDeb {

@@ -45,7 +45,7 @@ bool platform_matches(const nlohmann::json& p, const Platform& want) {
 class Puller {
  public:
   Puller(Reference ref, const RegistryOptions& options)
-      : ref_(std::move(ref)), options_(options), session_(ref_.registry, options), store_(options.cache_dir),
+      : ref_(std::move(ref)), options_(options), session_(open_session(ref_.registry, options)), store_(options.cache_dir),
         locations_(options.cache_dir) {
     scopes_ = {"repository:" + ref_.repository + ":pull"};
   }
@@ -63,11 +63,11 @@ class Puller {
       nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
       if (j.is_object() && j.contains("mediaType")) return {body, j["mediaType"]};
     }
-    oci::Document d = registry::get_manifest(session_, ref_, scopes_, identifier, digest, size);
+    oci::Document d = registry::get_manifest(*session_, ref_, scopes_, identifier, digest, size);
     if (!media::is_index(d.media_type) && !media::is_manifest(d.media_type))
       fail_runtime(ref_.str() + " has an unsupported manifest type \"" + d.media_type + "\"",
                    "only OCI and Docker schema 2 images can be used as a base");
-    store_.put_bytes(d.digest, d.body, session_.url("/v2/" + ref_.repository + "/manifests/" + identifier));
+    store_.put_bytes(d.digest, d.body, session_->url("/v2/" + ref_.repository + "/manifests/" + identifier));
     return {d.body, d.media_type};
   }
 
@@ -76,7 +76,7 @@ class Puller {
     if (options_.offline)
       fail_runtime("blob " + digest + " of " + ref_.str() + " is not in the cache and --offline forbids the network",
                    "run once without --offline");
-    std::string url = session_.url("/v2/" + ref_.repository + "/blobs/" + digest);
+    std::string url = session_->url("/v2/" + ref_.repository + "/blobs/" + digest);
     // Retries, redirects to storage and resuming a broken transfer are the HTTP layer's.
     store_.put(digest, size, url, [&](const BlobSink& sink) {
       http::Request get;
@@ -88,7 +88,7 @@ class Puller {
         get.max_body = std::max<uint64_t>(1, static_cast<uint64_t>(size));
         get.limit_what = "the " + std::to_string(size) + " bytes its manifest declares";
       }
-      http::Response r = session_.send(get, scopes_);
+      http::Response r = session_->send(get, scopes_);
       if (r.status != 200) fail_runtime("GET " + url + " failed: " + registry_error_text(r));
     });
     bytes_ += static_cast<uint64_t>(size);
@@ -188,7 +188,7 @@ class Puller {
 
   Reference ref_;
   RegistryOptions options_;
-  Session session_;
+  std::shared_ptr<Session> session_;
   BlobStore store_;
   BlobLocations locations_;
   std::vector<std::string> scopes_;

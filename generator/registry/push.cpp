@@ -38,9 +38,10 @@ class Pusher {
         ref_(std::move(ref)),
         options_(options),
         remote_(remote),
-        session_(ref_.registry, options),
+        session_(open_session(ref_.registry, options)),
         locations_(options.cache_dir) {
     scopes_ = {"repository:" + ref_.repository + ":pull,push"};
+    bytes_before_ = session_->bytes_sent();  // a shared session may have sent some for another purpose
   }
 
   PushResult run(const nlohmann::json& root) {
@@ -60,7 +61,7 @@ class Pusher {
     result_.digest = root.at("digest");
     result_.media_type = root.at("mediaType");
     result_.size = root.at("size");
-    result_.bytes_uploaded = session_.bytes_sent();
+    result_.bytes_uploaded = session_->bytes_sent() - bytes_before_;
     locations_.save();
     return result_;
   }
@@ -95,8 +96,8 @@ class Pusher {
     http::Request head;
     head.method = "HEAD";
     head.url = blob_path(digest);
-    http::Response r = session_.send(head, scopes_);
-    if (r.status != 200 && r.status != 404) fail_runtime("HEAD " + session_.url(head.url) + ": " + registry_error_text(r));
+    http::Response r = session_->send(head, scopes_);
+    if (r.status != 200 && r.status != 404) fail_runtime("HEAD " + session_->url(head.url) + ": " + registry_error_text(r));
     return r.status == 200;
   }
 
@@ -132,7 +133,7 @@ class Pusher {
     scopes.push_back("repository:" + from + ":pull");
     http::Response m;
     try {
-      m = session_.send(mount, scopes);
+      m = session_->send(mount, scopes);
     } catch (const Error& e) {
       // No pull access to the source (a token without that scope): upload instead.
       why = e.what();
@@ -170,7 +171,7 @@ class Pusher {
       cancel.method = "DELETE";
       cancel.url = location;
       try {
-        session_.send(cancel, scopes_);
+        session_->send(cancel, scopes_);
       } catch (const Error&) {
       }
     }
@@ -184,7 +185,7 @@ class Pusher {
     post.method = "POST";
     post.url = uploads_path();
     post.idempotent = true;  // an upload session opened twice is only an abandoned one
-    http::Response r = session_.send(post, scopes_);
+    http::Response r = session_->send(post, scopes_);
     if (r.status != 202 || r.location().empty())
       fail_runtime("starting an upload to " + ref_.name() + " failed: " + registry_error_text(r));
     return r.location();
@@ -195,7 +196,7 @@ class Pusher {
   std::optional<uint64_t> upload_status(std::string& location) {
     http::Request get;
     get.url = location;
-    http::Response r = session_.send(get, scopes_);
+    http::Response r = session_->send(get, scopes_);
     if (r.status != 204 && r.status != 202) {
       log::verbose("upload status: " + registry_error_text(r));
       return std::nullopt;
@@ -231,7 +232,7 @@ class Pusher {
       patch.headers = {"Content-Type: application/octet-stream",
                        "Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + n - 1)};
       try {
-        http::Response r = session_.send(patch, scopes_);
+        http::Response r = session_->send(patch, scopes_);
         if (r.status == 202) {
           location = r.location().empty() ? location : r.location();
           offset += n;
@@ -264,7 +265,7 @@ class Pusher {
     put.method = "PUT";
     put.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
     put.headers = {"Content-Type: application/octet-stream"};
-    http::Response r = session_.send(put, scopes_);
+    http::Response r = session_->send(put, scopes_);
     // A retried PUT finds the upload gone when the first one did commit it.
     if (r.status != 201 && r.status != 204 && blob_exists(blob.digest)) return;
     if (r.status == 400 && failures <= max_failures()) {
@@ -278,11 +279,11 @@ class Pusher {
       fail_runtime("completing the upload of " + blob.digest + " to " + ref_.name() + " failed: " + registry_error_text(r));
   }
 
-  int max_failures() const { return session_.settings().retries; }
+  int max_failures() const { return session_->settings().retries; }
 
   // Before asking where a broken PATCH left the upload: the backoff of every request (http/retry.h).
   void pause(int failures, const std::string& why, const Blob& blob) {
-    auto delay = http::backoff_delay(failures, session_.settings(), rng_);
+    auto delay = http::backoff_delay(failures, session_->settings(), rng_);
     log::warn("uploading " + blob.digest.substr(0, 19) + " to " + ref_.name() + " broke (" + why + "); resuming in " +
               std::to_string(delay.count()) + " ms");
     std::this_thread::sleep_for(delay);
@@ -300,7 +301,7 @@ class Pusher {
     put.url = "/v2/" + ref_.repository + "/manifests/" + reference;
     put.headers = {"Content-Type: " + media_type};
     put.body = body;
-    http::Response r = session_.send(put, scopes_);
+    http::Response r = session_->send(put, scopes_);
     if (r.status != 201 && r.status != 200)
       fail_runtime("PUT manifest " + reference + " to " + ref_.name() + " failed: " + registry_error_text(r),
                    "the registry must accept OCI manifests and indexes");
@@ -352,10 +353,10 @@ class Pusher {
     get.method = "GET";
     get.url = "/v2/" + ref_.repository + "/manifests/" + tag;
     get.headers = {"Accept: " + std::string(media::oci_index)};
-    http::Response r = session_.send(get, scopes_);
+    http::Response r = session_->send(get, scopes_);
     nlohmann::json empty = oci::referrers_index({});
     if (r.status == 404) return empty;
-    if (r.status != 200) fail_runtime("GET " + session_.url(get.url) + ": " + registry_error_text(r));
+    if (r.status != 200) fail_runtime("GET " + session_->url(get.url) + ": " + registry_error_text(r));
     nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
     if (!doc.is_object() || !doc.contains("manifests") || !doc["manifests"].is_array()) {
       // Not a referrers index (someone's image tagged so): the spec says replace it.
@@ -369,7 +370,8 @@ class Pusher {
   Reference ref_;
   RegistryOptions options_;
   RemoteBlobs remote_;
-  Session session_;
+  std::shared_ptr<Session> session_;
+  uint64_t bytes_before_ = 0;
   BlobLocations locations_;
   std::vector<std::string> scopes_;
   std::set<std::string> seen_;

@@ -236,4 +236,45 @@ http::Response Session::send(http::Request request, const std::vector<std::strin
   }
 }
 
+void Session::prepare_for_fork() {
+  base_url();
+  if (challenge_) load_credentials();
+  bytes_before_ += http_->bytes_sent();
+  http_ = std::make_unique<http::Client>(http_->settings());
+}
+
+namespace {
+
+bool g_share = false;
+std::map<std::string, std::shared_ptr<Session>>& shared() {
+  static std::map<std::string, std::shared_ptr<Session>> sessions;
+  return sessions;
+}
+
+std::string session_key(const std::string& registry, const RegistryOptions& options) {
+  return registry + "\n" + join(options.insecure_registries, ",") + "\n" + options.ca_file;
+}
+
+}  // namespace
+
+std::shared_ptr<Session> open_session(const std::string& registry, const RegistryOptions& options) {
+  if (!g_share) return std::make_shared<Session>(registry, options);
+  auto& s = shared()[session_key(registry, options)];
+  if (!s) s = std::make_shared<Session>(registry, options);
+  return s;
+}
+
+void share_sessions(const std::vector<std::string>& registries, const RegistryOptions& options) {
+  g_share = true;
+  for (const auto& r : registries) {
+    try {
+      open_session(r, options)->prepare_for_fork();
+      log::verbose("registry " + r + ": one session for every build");
+    } catch (const Error& e) {
+      shared().erase(session_key(r, options));  // each build tries, and says what is wrong
+      log::verbose("registry " + r + ": not prepared (" + std::string(e.what()) + "); each build asks it");
+    }
+  }
+}
+
 }  // namespace xb::registry

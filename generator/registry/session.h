@@ -38,8 +38,15 @@ class Session {
   // Location on another host) is an error too: no credential goes there.
   http::Response send(http::Request request, const std::vector<std::string>& scopes);
 
-  uint64_t bytes_sent() const { return http_->bytes_sent(); }
+  uint64_t bytes_sent() const { return bytes_before_ + http_->bytes_sent(); }
   const NetSettings& settings() const { return http_->settings(); }
+
+  // What every request needs first, now: the ping (https or http, the
+  // challenge) and, when the registry asks for them, the credentials (a
+  // credential helper runs here). Then the connections are closed, so that
+  // processes forked after this inherit the rest, never a socket: two
+  // processes writing to one connection would mix their requests.
+  void prepare_for_fork();
 
  private:
   void ping();
@@ -58,7 +65,21 @@ class Session {
   bool credentials_loaded_ = false;
   std::optional<Credentials> credentials_;
   std::map<std::string, std::string> tokens_;  // scopes joined -> bearer token
+  uint64_t bytes_before_ = 0;  // sent by the connections prepare_for_fork() closed
 };
+
+// A Session for REGISTRY: a new one, or, once share_sessions() was called,
+// the one this process keeps for REGISTRY (and OPTIONS' network settings),
+// so that a build's base pull, its blob queries and its push ping once,
+// look up credentials once and keep their tokens.
+std::shared_ptr<Session> open_session(const std::string& registry, const RegistryOptions& options);
+
+// A fleet (cli/build_fleet.h), before it forks its builds: from now on
+// open_session() keeps one Session per registry, and each of REGISTRIES is
+// prepared (Session::prepare_for_fork) here, once, for all of them. A
+// registry that can not be reached or asked is left for each build to
+// report in its own words.
+void share_sessions(const std::vector<std::string>& registries, const RegistryOptions& options);
 
 // The registry's error document ({"errors":[{"code","message"}]}) as one line.
 std::string registry_error_text(const http::Response& r);

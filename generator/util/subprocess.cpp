@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 
 #include "util/error.h"
 
@@ -84,11 +86,59 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std:
   // Its output closed: it is ending. Not signalled after this, so a pid
   // reaped below and reused by another process is never killed.
   if (running) running->store(0);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = wait_exit_status(pid);
   return result;
+}
+
+int wait_exit_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) fail_runtime("cannot wait for process " + std::to_string(pid) + ": " + std::strerror(errno));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+ForkedChild fork_child(const std::function<int()>& body, const std::vector<int>& close) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) fail_runtime(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]), ::close(out[1]);
+    fail_runtime(std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
+  // Nothing buffered here may be written twice, once by each process.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+    fail_runtime(std::string("cannot fork: ") + std::strerror(e));
+  }
+  if (pid == 0) {
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) ::_exit(127);
+    for (int fd : {null, out[0], out[1], err[0], err[1]}) ::close(fd);
+    for (int fd : close) ::close(fd);
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+    } catch (...) {
+      std::cerr << "error: an unknown exception\n";
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ::_exit(code);  // not exit(): the parent's atexit handlers and static objects are the parent's
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  return {pid, out[0], err[0]};
 }
 
 }  // namespace xb

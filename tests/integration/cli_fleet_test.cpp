@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -100,6 +101,50 @@ TEST_F(CliFleet, ServicesBuildIntoOutByNameWithOneDownloadPerDebAndTheSameBytesA
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
   EXPECT_EQ(read_file(dir / "alone/oci/index.json"), read_file(dir / "fleet/search/oci/index.json"));
   EXPECT_EQ(read_file(dir / "alone/Dockerfile"), read_file(dir / "fleet/search/Dockerfile"));
+}
+
+// st_ino and st_nlink of PATH.
+std::pair<ino_t, nlink_t> inode(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return {st.st_ino, st.st_nlink};
+}
+
+// Issue 15.4 b: the first service of an agent .deb is built before the others,
+// which link its agent layer and supervisor layer (with what it read of the
+// .deb) instead of making them again. With --locked no build writes
+// xraybake.lock, so nothing but the fleet could tell a service about the
+// layer another made: each would compress it again.
+TEST_F(CliFleet, TheFirstServiceMakesTheAgentLayerAndTheOthersLinkItWithTheSameBytesAsAlone) {
+  const std::vector<std::string> names{"orders", "billing", "search", "users"};
+  for (const auto& n : names) spit(dir / "svc" / n / "xraybake.yaml", service(n));
+  RunResult r = xraybake({"--locked", "-v", "build", "svc/orders", "svc/billing", "svc/search", "svc/users", "-o",
+                          "fleet", "-j", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* arch : {"amd64", "arm64"})
+    for (const std::string layer : {std::string("xray-daemon-") + arch, std::string("xraybake-init-") + arch}) {
+      const auto first = inode(dir / "fleet/orders/layers" / (layer + ".tar.gz"));
+      for (const auto& n : names) {
+        EXPECT_EQ(inode(dir / "fleet" / n / "layers" / (layer + ".tar.gz")).first, first.first)
+            << n << "'s " << layer << " is not the file orders made";
+      }
+    }
+  // The others say so (under -v), and orders made them: it started alone.
+  EXPECT_THAT(r.err, HasSubstr("billing | took sha256:"));
+  // Nor did they read (hash) their .deb: the layer made from it said all a build needs of it.
+  EXPECT_THAT(r.err, HasSubstr("users | arm64: " + mirror.url("/aws-xray-daemon-linux-arm64-3.6.6.deb") +
+                               " not read: another build of this fleet made its agent layer sha256:"));
+  EXPECT_THAT(r.err, Not(HasSubstr("orders | took sha256:")));
+  EXPECT_FALSE(fs::exists(dir / "svc/orders/xraybake.lock")) << "--locked wrote a lock";
+  // Nothing of the fleet's own is left in OUT.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / "fleet"), fs::directory_iterator()), 4);
+
+  // A service that linked them is the very image, SBOM and provenance it is when built alone.
+  RunResult alone = xraybake({"--locked", "build", "svc/search", "-o", "alone"});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  for (const char* f : {"oci/index.json", "sbom/amd64.spdx.json", "sbom/arm64.spdx.json", "provenance.json",
+                        "build.json", "layers/xray-daemon-arm64.tar.gz"})
+    EXPECT_EQ(read_file(dir / "alone" / f), read_file(dir / "fleet/search" / f)) << f;
 }
 
 TEST_F(CliFleet, EveryServiceIsAttemptedAndAFailureNamesItsDescriptor) {
@@ -220,7 +265,11 @@ TEST_F(CliFleet, SigtermToTheFleetAloneStopsEveryRunningBuildAndStartsNoOther) {
     s.stall_for = std::chrono::seconds(30);
     return s;
   }};
-  for (const char* n : {"alpha", "beta", "gamma"}) spit(dir / n / "xraybake.yaml", service(n));
+  // beta's agent layer is zstd, so it does not wait for alpha's (the first
+  // of each agent is built before the others of that agent): two run at once.
+  spit(dir / "alpha/xraybake.yaml", service("alpha"));
+  spit(dir / "beta/xraybake.yaml", service("beta", "  compression: zstd\n"));
+  spit(dir / "gamma/xraybake.yaml", service("gamma"));
   RunResult r;
   std::thread fleet_thread([&] {
     r = run_command({XB_XRAYBAKE_BIN, "--cache-dir", (dir / "cache").string(), "build", "alpha", "beta", "gamma",

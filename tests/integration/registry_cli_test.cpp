@@ -132,6 +132,33 @@ TEST_F(RegistryCli, FleetPushesEveryServiceAsItsTag) {
   EXPECT_THAT(slurp(tmp / "out/fleet-b/ecs-task-definition.json"), HasSubstr(reg.host() + "/fleet-b@" + b));
 }
 
+// Issue 15.1: one registry session per host for a whole fleet. The registry
+// asks for credentials (htpasswd), and a credential helper gives them (as
+// ECR's does, where each run is a call to AWS): the fleet runs it once for
+// every service, not once per build.
+TEST_F(RegistryCli, FleetLooksUpARegistrysCredentialsOnceForAllItsServices) {
+  RegistryServer reg({"helper-user", "from-helper", false});
+  fs::path bin = tmp / "bin";
+  spit(bin / "docker-credential-counting",
+       "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\necho \"$server\" >> " + (tmp / "asked").string() +
+           "\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"helper-user\",\"Secret\":\"from-helper\"}' \"$server\"\n");
+  fs::permissions(bin / "docker-credential-counting", fs::perms(0755));
+  spit(tmp / "docker/config.json", R"({"credHelpers":{")" + reg.host() + R"(":"counting"}})");
+  std::vector<std::string> names{"fleet-a", "fleet-b", "fleet-c"};
+  for (const auto& n : names) {
+    fs::path d = service(n);
+    std::string y = slurp(d / "xraybake.yaml");
+    y.replace(y.find("tag: " + n), 5, "tag: " + reg.host() + "/");
+    spit(d / "xraybake.yaml", y);
+  }
+  auto r = build(tmp.path(), {"fleet-a", "fleet-b", "fleet-c", "--push", "-j", "3"},
+                 {{"PATH", bin.string() + ":" + std::getenv("PATH")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& n : names)
+    EXPECT_EQ(remote_digest(reg, reg.host() + "/" + n + ":1.0"), layout_digest(tmp / "out" / n)) << n;
+  EXPECT_EQ(slurp(tmp / "asked"), reg.host() + "\n") << "the credential helper ran more than once";
+}
+
 TEST_F(RegistryCli, RegistryBaseBuildsTheSameImageAsTheLayout) {
   RegistryServer reg;
   auto cp = regtest::shell("skopeo copy --preserve-digests --dest-tls-verify=false oci:" + fixtures::dir() +
