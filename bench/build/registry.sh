@@ -99,7 +99,10 @@ else
     --host "unix://$w/docker/docker.sock" --iptables=false --ip-masq=false --bridge=none \
     --log-level=warn > "$w/dockerd.log" 2>&1 & pids+=($!)
   export DOCKER_HOST=unix://$w/docker/docker.sock DOCKER_BUILDKIT=1
-  for _ in $(seq 300); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+  # Debian's docker.io client (20.10) builds with BuildKit itself; a newer
+  # client earlier on PATH (/usr/local/bin) would want the buildx plugin.
+  docker=/usr/bin/docker
+  for _ in $(seq 300); do $docker version >/dev/null 2>&1 && break; sleep 0.2; done
   skopeo copy --quiet "oci:$base:latest" "docker-daemon:bench-base:latest" --dest-daemon-host "$DOCKER_HOST"
   # The seed article's Dockerfile: the daemon out of its .deb into the app's
   # image, started beside the app (its wget/apt-get replaced by the COPY).
@@ -115,7 +118,7 @@ EXPOSE 5000/tcp
 ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
 CMD ["/usr/local/bin/standin-app"]
 DOCKERFILE
-  c_docker="sh -c 'docker build -q --no-cache -t $reg/bench/docker-c:1 $w/ctx > /dev/null && docker push -q $reg/bench/docker-c:1 > /dev/null'"
+  c_docker="sh -c '$docker build -q --network none --no-cache -t $reg/bench/docker-c:1 $w/ctx > /dev/null && $docker push -q $reg/bench/docker-c:1 > /dev/null'"
   hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$w/c.json" \
     --prepare "rm -rf $w/cache-empty $w/out-c" \
     -n xraybake-registry "$c_xb" \
