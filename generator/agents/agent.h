@@ -126,7 +126,4 @@ Descriptor parse_descriptor(std::string_view yaml, const std::string& path);
 // XRAYBAKE_ADOT_URL) and agent.sha256".
 std::string source_hint(const Package& pkg);
 
-// The agent's layer, relative to OUT: "layers/xray-daemon-amd64.tar.gz".
-std::string layer_file(const Agent& agent, const std::string& arch, oci::Compression c = oci::Compression::gzip);
-
 }  // namespace xb::agents

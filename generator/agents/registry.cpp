@@ -87,8 +87,4 @@ std::string source_hint(const Package& pkg) {
          pkg.section + ".sha256";
 }
 
-std::string layer_file(const Agent& agent, const std::string& arch, oci::Compression c) {
-  return "layers/" + std::string(agent.kind()) + "-" + arch + std::string(oci::compression_info(c).extension);
-}
-
 }  // namespace xb::agents

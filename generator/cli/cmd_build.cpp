@@ -170,11 +170,11 @@ void run_build(const BuildArgs& args, const GlobalOptions& global) {
     auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir,
                                             {staging.path(), staging.target()});
     // The layers made from the verified .debs: what lets the next build take them from the cache.
-    const agents::Agent& agent = agents::agent_for(desc);
+    const build::AgentLayerSpec spec = build::agent_layer_spec(desc);
     // With the files of the layer and the package's facts: what lets a build do without the .deb.
     for (auto& d : debs)
       for (const auto& l : built.image.layers)
-        if (l.file == agents::layer_file(agent, d.arch, desc.service.compression)) {
+        if (l.file == build::agent_layer_file(spec, d.arch, desc.service.compression)) {
           const build::AgentFacts& facts = built.agent.at(d.arch);
           d.layer = build::daemon_layer_pin(l.blob, build::source_date_epoch(), desc.service.compression);
           d.layer->files = facts.files;
