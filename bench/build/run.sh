@@ -10,7 +10,8 @@
 #   c. peak RSS of `xraybake build` on a 100 MB .deb
 #   d. 4 builds at once on one cache dir: all succeed, outputs equal to sequential builds
 #
-#   bench/build/run.sh BUILD_DIR     (RUNS=N hyperfine runs for a, default 10)
+#   bench/build/run.sh BUILD_DIR     (RUNS=N hyperfine runs for a, default 10;
+#                                     BENCH_WORK=DIR: work there, e.g. on another file system)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
@@ -18,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-build}" && pwd)
 xb=$build/xraybake
 base=$build/tests/fixtures/base-oci
-w=$build/bench-build
+w=${BENCH_WORK:-$build/bench-build}
 runs=${RUNS:-10}
 arch=$(dpkg --print-architecture)
 export SOURCE_DATE_EPOCH=1700000000

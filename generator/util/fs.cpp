@@ -62,10 +62,16 @@ static void write_new(const fs::path& path, std::string_view data, fs::perms mod
 
 void write_file(const fs::path& path, std::string_view data, fs::perms mode) { write_new(path, data, mode, false); }
 
+namespace {
+bool inside_live_staging(const fs::path& path);
+}
+
 void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode) {
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
-  write_new(tmp, data, mode, true);
+  // Inside a staging directory the commit makes every file durable with one
+  // syncfs(); an fsync per file would only wait for the disk again.
+  write_new(tmp, data, mode, !inside_live_staging(path));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
@@ -95,6 +101,18 @@ struct LiveDirs {
 LiveDirs& live_dirs() {
   static auto* live = new LiveDirs;  // never destroyed: the signal thread may use it during exit
   return *live;
+}
+bool inside_live_staging(const fs::path& path) {
+  std::error_code ec;
+  const fs::path p = fs::absolute(path, ec).lexically_normal();
+  if (ec) return false;
+  auto& live = live_dirs();
+  std::lock_guard<std::mutex> lock(live.mutex);
+  for (const auto& d : live.dirs) {
+    auto [dir_end, p_end] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+    if (dir_end == d.end() && p_end != p.end()) return true;
+  }
+  return false;
 }
 void forget_live(const fs::path& dir) {
   auto& live = live_dirs();

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 // Whole file as bytes; throws xb::Error (runtime) naming the path.
 std::string read_file(const fs::path& path);
 
-// Writes to PATH.tmp.<pid> beside it, fsyncs, renames over PATH.
+// Writes to PATH.tmp.<pid> beside it, fsyncs, renames over PATH. Inside a
+// live StagingDir it does not fsync: commit() makes the whole directory
+// durable with one syncfs() before anyone can see it.
 void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644));
 
 // Writes PATH in place, without fsync: for files inside a StagingDir, which
