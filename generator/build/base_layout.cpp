@@ -5,11 +5,13 @@
 
 #include <set>
 
+#include "build/fleet_store.h"
 #include "util/cache_file.h"
 #include "oci/base_image.h"
 #include "oci/layout.h"
 #include "registry/pull.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace xb::build {
 
@@ -43,7 +45,17 @@ void verify_base_blobs(const BaseLayout& layout, const std::vector<std::string>&
         problems.push_back(path.string() + ": not a regular file");
         continue;
       }
-      std::string got = static_cast<uint64_t>(st.st_size) == size ? sha256_of_fd(fd) : "";
+      std::string got;
+      if (static_cast<uint64_t>(st.st_size) == size) {
+        // In a fleet, a base blob is hashed by the first build that takes it; the others know that very file.
+        if (fleet_store_verified(digest, fd)) {
+          got = digest;
+          log::verbose("base layer " + digest + ": hashed by another build of this fleet (the same file)");
+        } else {
+          got = sha256_of_fd(fd);
+          if (got == digest) fleet_store_put_verified(digest, path, fd);
+        }
+      }
       ::close(fd);
       if (static_cast<uint64_t>(st.st_size) != size)
         problems.push_back(path.string() + ": " + std::to_string(st.st_size) + " bytes, its descriptor says " +

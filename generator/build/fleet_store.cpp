@@ -1,5 +1,6 @@
 #include "build/fleet_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,6 +91,34 @@ void fleet_store_put(const std::string& key, const std::filesystem::path& file, 
   } catch (const std::exception& e) {
     log::verbose(std::string("could not keep facts in the fleet's store: ") + e.what());
   }
+}
+
+namespace {
+// "sha256:<hex>" -> "verified-sha256-<hex>": a name without '/' or ':'.
+std::filesystem::path verified_path(const std::string& digest) {
+  std::string name = "verified-" + digest;
+  for (char& c : name)
+    if (c == ':' || c == '/') c = '-';
+  return g_store / name;
+}
+}  // namespace
+
+void fleet_store_put_verified(const std::string& digest, const std::filesystem::path& path, int fd) {
+  if (g_store.empty()) return;
+  struct stat by_path {}, by_fd {};
+  // The name still is the file that was hashed: link it (a rename in between would link another).
+  if (::lstat(path.c_str(), &by_path) != 0 || ::fstat(fd, &by_fd) != 0 || by_path.st_dev != by_fd.st_dev ||
+      by_path.st_ino != by_fd.st_ino)
+    return;
+  if (::link(path.c_str(), verified_path(digest).c_str()) != 0 && errno != EEXIST && errno != EXDEV)
+    log::verbose("could not keep " + path.string() + " in the fleet's store: " + std::strerror(errno));
+}
+
+bool fleet_store_verified(const std::string& digest, int fd) {
+  if (g_store.empty()) return false;
+  struct stat kept {}, now {};
+  return ::lstat(verified_path(digest).c_str(), &kept) == 0 && ::fstat(fd, &now) == 0 && kept.st_dev == now.st_dev &&
+         kept.st_ino == now.st_ino;
 }
 
 }  // namespace xb::build

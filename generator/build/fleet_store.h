@@ -48,4 +48,12 @@ std::optional<StoredLayer> fleet_store_take(const std::string& key, const std::f
 // first build to put a key wins. Failing is not an error of the build.
 void fleet_store_put(const std::string& key, const std::filesystem::path& file, const StoredLayer& layer);
 
+// A base blob a build hashed to DIGEST (what the file at PATH, open as FD,
+// holds): the store keeps a hard link to that very file (inode), so that the
+// fleet's other builds know it without hashing it again (a 100 MB base, 200
+// times). Not kept across file systems, or when no store is set.
+void fleet_store_put_verified(const std::string& digest, const std::filesystem::path& path, int fd);
+// Whether FD is the very file (same device and inode) a build of this fleet hashed to DIGEST.
+bool fleet_store_verified(const std::string& digest, int fd);
+
 }  // namespace xb::build

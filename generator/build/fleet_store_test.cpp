@@ -1,5 +1,6 @@
 #include "build/fleet_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,30 @@ TEST_F(FleetStoreTest, FactsWithoutTheirLayerAreAMiss) {
   write_file(dir / "store/bad.layer", "x");
   EXPECT_FALSE(fleet_store_take("bad", dir / "taken"));
   EXPECT_FALSE(fs::exists(dir / "taken"));
+}
+
+TEST_F(FleetStoreTest, AVerifiedBlobIsKnownByItsInodeNotByItsContent) {
+  const std::string digest = "sha256:" + std::string(64, 'e');
+  write_file(dir / "blob", "base layer");
+  write_file(dir / "same-bytes", "base layer");
+  int fd = ::open((dir / "blob").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  fleet_store_put_verified(digest, dir / "blob", fd);  // no store: nothing kept
+  set_fleet_store(dir / "store");
+  EXPECT_FALSE(fleet_store_verified(digest, fd));
+  fleet_store_put_verified(digest, dir / "blob", fd);
+  EXPECT_TRUE(fleet_store_verified(digest, fd));
+  int other = ::open((dir / "same-bytes").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(other, 0);
+  EXPECT_FALSE(fleet_store_verified(digest, other)) << "another file with the same bytes was never hashed";
+  EXPECT_FALSE(fleet_store_verified("sha256:" + std::string(64, 'f'), fd)) << "known only for the digest it had";
+  // A blob replaced after it was hashed (a rename onto its name) is another file.
+  fs::rename(dir / "same-bytes", dir / "blob");
+  int replaced = ::open((dir / "blob").c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_FALSE(fleet_store_verified(digest, replaced));
+  ::close(fd);
+  ::close(other);
+  ::close(replaced);
 }
 
 }  // namespace

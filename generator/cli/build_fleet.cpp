@@ -26,6 +26,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/sha256.h"
 #include "util/strings.h"
 #include "util/subprocess.h"
 
@@ -222,6 +223,8 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
   }
   build::set_fleet_store(store);
   if (request.before_builds) request.before_builds(loaded);
+  // OpenSSL loads its provider on the first digest: once here, not in every build.
+  (void)sha256_hex("");
   struct RemoveStore {
     std::string dir;
     void now() {

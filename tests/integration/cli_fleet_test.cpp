@@ -131,6 +131,9 @@ TEST_F(CliFleet, TheFirstServiceMakesTheAgentLayerAndTheOthersLinkItWithTheSameB
     }
   // The others say so (under -v), and orders made them: it started alone.
   EXPECT_THAT(r.err, HasSubstr("billing | took sha256:"));
+  // And the base's layers were hashed once, by orders: the others know the very files.
+  EXPECT_THAT(r.err, HasSubstr("search | base layer sha256:"));
+  EXPECT_THAT(r.err, Not(HasSubstr("orders | base layer sha256:")));
   // Nor did they read (hash) their .deb: the layer made from it said all a build needs of it.
   EXPECT_THAT(r.err, HasSubstr("users | arm64: " + mirror.url("/aws-xray-daemon-linux-arm64-3.6.6.deb") +
                                " not read: another build of this fleet made its agent layer sha256:"));
