@@ -87,7 +87,10 @@ void fleet_store_put(const std::string& key, const std::filesystem::path& file, 
     return;  // EEXIST: another build of the fleet put it first
   }
   try {
-    write_file_atomic(g_store / (key + ".json"), to_json(layer).dump(), std::filesystem::perms(0600));
+    // Renamed into place, not fsynced: the store lives as long as the fleet, and is never read after a crash.
+    const auto tmp = g_store / (key + ".json.tmp." + std::to_string(::getpid()));
+    write_file(tmp, to_json(layer).dump(), std::filesystem::perms(0600));
+    std::filesystem::rename(tmp, g_store / (key + ".json"));
   } catch (const std::exception& e) {
     log::verbose(std::string("could not keep facts in the fleet's store: ") + e.what());
   }
