@@ -222,9 +222,6 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     store.clear();
   }
   build::set_fleet_store(store);
-  if (request.before_builds) request.before_builds(loaded);
-  // OpenSSL loads its provider on the first digest: once here, not in every build.
-  (void)sha256_hex("");
   struct RemoveStore {
     std::string dir;
     void now() {
@@ -235,6 +232,9 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     }
     ~RemoveStore() { now(); }
   } remove_store{store};
+  if (request.before_builds) request.before_builds(loaded);
+  // OpenSSL loads its provider on the first digest: once here, not in every build.
+  (void)sha256_hex("");
 
   unsigned jobs = request.jobs ? request.jobs : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min<unsigned>(jobs, static_cast<unsigned>(services.size()));

@@ -121,7 +121,8 @@ ForkedChild fork_child(const std::function<int()>& body, const std::vector<int>&
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) ::_exit(127);
-    for (int fd : {null, out[0], out[1], err[0], err[1]}) ::close(fd);
+    for (int fd : {null, out[0], out[1], err[0], err[1]})
+      if (fd > 2) ::close(fd);  // one of them may be 0, 1 or 2 when the parent had those closed
     for (int fd : close) ::close(fd);
     int code = 1;
     try {
