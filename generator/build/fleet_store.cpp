@@ -18,15 +18,11 @@ namespace {
 
 std::filesystem::path g_store;
 
+// The files and the package as xraybake.lock writes them.
 nlohmann::json to_json(const StoredLayer& l) {
-  nlohmann::json files = nlohmann::json::array();
-  for (const auto& f : l.files) files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"sha1", f.sha1}});
   nlohmann::json j = {{"digest", l.blob.digest}, {"diff_id", l.blob.diff_id}, {"size", l.blob.size},
-                      {"version", l.version}, {"files", files}, {"deb_size", l.deb_size}};
-  if (l.package)
-    j["package"] = {{"name", l.package->name},         {"maintainer", l.package->maintainer},
-                    {"vendor", l.package->vendor},     {"homepage", l.package->homepage},
-                    {"summary", l.package->summary},   {"license", l.package->license}};
+                      {"version", l.version}, {"files", pinned_files_json(l.files)}, {"deb_size", l.deb_size}};
+  if (l.package) j["package"] = package_json(*l.package);
   return j;
 }
 
@@ -87,10 +83,7 @@ void fleet_store_put(const std::string& key, const std::filesystem::path& file, 
     return;  // EEXIST: another build of the fleet put it first
   }
   try {
-    // Renamed into place, not fsynced: the store lives as long as the fleet, and is never read after a crash.
-    const auto tmp = g_store / (key + ".json.tmp." + std::to_string(::getpid()));
-    write_file(tmp, to_json(layer).dump(), std::filesystem::perms(0600));
-    std::filesystem::rename(tmp, g_store / (key + ".json"));
+    write_file_atomic(g_store / (key + ".json"), to_json(layer).dump(), std::filesystem::perms(0600));
   } catch (const std::exception& e) {
     log::verbose(std::string("could not keep facts in the fleet's store: ") + e.what());
   }

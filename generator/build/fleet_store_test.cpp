@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.h"
 #include "util/fs.h"
 
 using namespace xb;
@@ -15,22 +16,17 @@ namespace {
 
 class FleetStoreTest : public ::testing::Test {
  protected:
-  fs::path dir = fs::temp_directory_path() /
-                 ("xb-fleet-store-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  test::TempDir tmp;
+  fs::path dir = tmp.path();
   StoredLayer layer{{"sha256:" + std::string(64, 'a'), "sha256:" + std::string(64, 'b'), 5},
                     "3.6.6",
                     PackageFacts{"xray", "AWS", "Amazon", "https://aws.amazon.com", "the daemon", "Apache-2.0"},
                     {{"/usr/bin/xray", 5, std::string(64, 'c'), std::string(40, 'd')}}};
   void SetUp() override {
-    fs::remove_all(dir);
     fs::create_directories(dir / "store");
     write_file(dir / "made.tar.gz", "bytes");
   }
-  void TearDown() override {
-    set_fleet_store({});
-    fs::remove_all(dir);
-  }
+  void TearDown() override { set_fleet_store({}); }
   static ino_t ino(const fs::path& p) {
     struct stat st {};
     return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;

@@ -92,19 +92,12 @@ std::optional<CacheEntry> DebCache::lookup_url(const std::string& url) const {
 
 void DebCache::record_url(const std::string& url, const CacheEntry& e) const {
   fs::path dir = cache_dir(root_, "index/url");
-  nlohmann::json j = {{"url", redact_url(e.url)}, {"sha256", e.sha256}, {"size", e.size}, {"version", e.version}};
-  const std::string text = j.dump(2) + "\n";
   // Most builds find what they recorded before: no new file, no fsync (a fleet's every build asks).
-  const fs::path file = dir / url_key(url);
-  if (int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); fd >= 0) {
-    struct stat st {};
-    std::string was(text.size(), '\0');
-    const bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) == text.size() &&
-                      ::read(fd, was.data(), was.size()) == static_cast<ssize_t>(was.size()) && was == text;
-    ::close(fd);
-    if (same) return;
-  }
-  write_cache_file(file, text);
+  if (auto was = lookup_url(url); was && was->url == redact_url(e.url) && was->sha256 == e.sha256 &&
+                                  was->size == e.size && was->version == e.version)
+    return;
+  nlohmann::json j = {{"url", redact_url(e.url)}, {"sha256", e.sha256}, {"size", e.size}, {"version", e.version}};
+  write_cache_file(dir / url_key(url), j.dump(2) + "\n");
 }
 
 FileLock DebCache::lock_url(const std::string& url) const {

@@ -111,17 +111,21 @@ std::string format_lockfile(const LockFile& lock) {
       out["layer"] = {{"digest", e.layer->digest},    {"diff_id", e.layer->diff_id},
                       {"size", e.layer->size},        {"format", e.layer->format},
                       {"source_date_epoch", e.layer->source_date_epoch}};
-    if (e.layer && !e.layer->files.empty()) {
-      auto& files = out["layer"]["files"] = nlohmann::json::array();
-      for (const auto& f : e.layer->files)
-        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"sha1", f.sha1}});
-    }
-    if (e.package)
-      out["package"] = {{"name", e.package->name},         {"maintainer", e.package->maintainer},
-                        {"vendor", e.package->vendor},     {"homepage", e.package->homepage},
-                        {"summary", e.package->summary},   {"license", e.package->license}};
+    if (e.layer && !e.layer->files.empty()) out["layer"]["files"] = pinned_files_json(e.layer->files);
+    if (e.package) out["package"] = package_json(*e.package);
   }
   return j.dump(2) + "\n";
+}
+
+nlohmann::json pinned_files_json(const std::vector<PinnedFile>& files) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : files) out.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"sha1", f.sha1}});
+  return out;
+}
+
+nlohmann::json package_json(const PackageFacts& p) {
+  return {{"name", p.name},         {"maintainer", p.maintainer}, {"vendor", p.vendor},
+          {"homepage", p.homepage}, {"summary", p.summary},       {"license", p.license}};
 }
 
 void write_lockfile(const fs::path& path, const LockFile& lock) { write_file_atomic(path, format_lockfile(lock)); }

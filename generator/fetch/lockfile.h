@@ -30,6 +30,8 @@
 // "package" are optional: locks written before them still read.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -78,6 +80,11 @@ struct LockFile {
   std::map<std::string, LockEntry> daemon;  // by arch
   bool operator==(const LockFile&) const = default;
 };
+
+// A layer's files and a package's facts as xraybake.lock writes them (and
+// the fleet's store, build/fleet_store.h).
+nlohmann::json pinned_files_json(const std::vector<PinnedFile>& files);
+nlohmann::json package_json(const PackageFacts& facts);
 
 // xraybake.lock beside DESCRIPTOR_PATH (the working directory when empty).
 std::filesystem::path lockfile_path(const std::string& descriptor_path);
