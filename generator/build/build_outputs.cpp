@@ -157,6 +157,8 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
         if (l.file == file) digest = l.blob.digest;
       sp.layers.push_back({role, file, digest, std::nullopt});
       if (role == Role::agent) sp.layers.back().files = sbom_files(agent.at(arch).files);
+      for (const auto& l : res.layers)  // a layer already read back (the supervisor's, in a fleet)
+        if (l.file == file && role != Role::agent && !l.files.empty()) sp.layers.back().files = sbom_files(l.files);
     }
     sp.deb = p.deb.path;
     sp.deb_url = p.deb.url;

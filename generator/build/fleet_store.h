@@ -25,10 +25,10 @@ namespace xb::build {
 
 struct StoredLayer {
   oci::BlobDigests blob;
-  // The agent's: the .deb's Version, control facts and the layer's files (the SBOM's); empty for others.
+  // The agent's: the .deb's Version and control facts; empty for others.
   std::string version;
   std::optional<PackageFacts> package;
-  std::vector<PinnedFile> files;
+  std::vector<PinnedFile> files;  // the layer's regular files (the SBOM's), as read back from it
   uint64_t deb_size = 0;  // the agent's .deb, whose sha256 is in the key
 };
 

@@ -11,6 +11,7 @@
 #include "build/layer_cache.h"
 #include "oci/layout.h"
 #include "oci/media_types.h"
+#include "supply/layer_contents.h"
 #include "util/embedded.h"
 #include "util/error.h"
 
@@ -61,7 +62,7 @@ uint64_t save_stream(deb::DaemonStream& s, const std::filesystem::path& file) {
 // one file is streamed, several (agent.also) go through files beside the layer.
 LayerResult agent_layer(const ImageRequest& req, DebInput& deb, std::string& version) {
   const AgentLayerSpec& agent = req.agent;
-  LayerResult out{agent_layer_file(agent, deb.arch, req.compression), {}, {}};
+  LayerResult out{agent_layer_file(agent, deb.arch, req.compression), {}, {}, {}};
   auto final_path = req.out_dir / out.file;
   auto tmp = final_path;
   tmp += ".partial";
@@ -165,12 +166,13 @@ LayerResult agent_layer(const ImageRequest& req, DebInput& deb, std::string& ver
 }
 
 LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
-  LayerResult out{init_layer_file(arch, req.compression), {}, {}};
+  LayerResult out{init_layer_file(arch, req.compression), {}, {}, {}};
   // The same bytes for every service of a fleet: made once.
   const std::string key = "xraybake-init-" + arch + "-" + std::string(compression_info(req.compression).name) + "-" +
                           std::to_string(req.epoch) + "-" + XRAYBAKE_VERSION;
   if (auto stored = fleet_store_take(key, req.out_dir / out.file)) {
     out.blob = stored->blob;
+    out.files = stored->files;
     return out;
   }
   auto bin = embedded_file("supervisor/xraybake-init-" + arch);
@@ -180,7 +182,11 @@ LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
   e.mode = 0755;
   e.data = std::string(*bin);
   out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch, req.compression);
-  fleet_store_put(key, req.out_dir / out.file, {out.blob, {}, {}, {}});
+  if (!fleet_store().empty()) {
+    // Read back once for the fleet (the SBOM lists them): its other builds take them with the layer.
+    for (auto& f : supply::layer_contents(req.out_dir / out.file)) out.files.push_back({f.path, f.size, f.sha256, f.sha1});
+    fleet_store_put(key, req.out_dir / out.file, {out.blob, {}, {}, out.files});
+  }
   return out;
 }
 
@@ -247,12 +253,12 @@ ImageResult build_image(const ImageRequest& req) {
   LayoutWriter layout(req.out_dir / "oci");
   // The service layer is the same for every platform.
   const std::string service_file = layer_file("service", req.compression);
-  LayerResult service{service_file, write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression), {}};
+  LayerResult service{service_file, write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression), {}, {}};
   // So is the app's, written once (its files are read once), last: it changes most often.
   std::optional<LayerResult> app;
   if (!req.app_files.empty()) {
     const std::string app_file = layer_file("app", req.compression);
-    app = LayerResult{app_file, write_layer(req.out_dir / app_file, req.app_files, req.epoch, req.compression), {}};
+    app = LayerResult{app_file, write_layer(req.out_dir / app_file, req.app_files, req.epoch, req.compression), {}, {}};
   }
 
   nlohmann::json index_entries = nlohmann::json::array();

@@ -74,6 +74,8 @@ struct LayerResult {
   std::string file;  // relative to OUT: "layers/xray-daemon-amd64.tar.gz"
   oci::BlobDigests blob;
   std::string remote_repository;  // non-empty: FILE is not in OUT, the blob is in this repository (DebInput)
+  // Its regular files, when already read back from the file (the SBOM's; empty: not read yet).
+  std::vector<PinnedFile> files;
 };
 
 // A blob OUT/oci references without holding it (the OCI image layout allows

@@ -41,6 +41,7 @@ struct Service {
   std::string name;  // service.name, or the file when it does not load
   std::string out;   // OUT/<name>
   std::optional<Error> load_error;
+  size_t loaded = 0;  // its Descriptor in run_fleet's `loaded`, when it loaded
   // After the build:
   int exit_code = 0;
   double seconds = 0;
@@ -187,6 +188,7 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       s.name = d.service.name;
       s.out = (fs::path(request.out) / d.service.name).string();
       s.agent_key = agent_key(d);
+      s.loaded = loaded.size();
       loaded.push_back(std::move(d));
     } catch (const Error& e) {
       s.load_error = e;
@@ -292,7 +294,7 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
         Child c;
         c.service = static_cast<size_t>(&s - services.data());
         c.t0 = std::chrono::steady_clock::now();
-        ForkedChild f = fork_child([&] { return request.build(s.file, s.out); }, others);
+        ForkedChild f = fork_child([&] { return request.build(loaded[s.loaded], s.file, s.out); }, others);
         slots[slot] = f.pid;
         if (int sig = g_stop_signal.load()) ::kill(f.pid, sig);  // the signal came while it was forked
         c.pid = f.pid;

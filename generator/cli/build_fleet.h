@@ -24,8 +24,10 @@ struct FleetRequest {
   unsigned jobs = 0;                     // builds at once; 0: one per CPU
   // What each child runs (in the fork, its stdout and stderr the fleet's
   // pipes): the build of FILE into OUT as `xraybake --json build FILE -o OUT`
-  // would, its --json document on stdout; returns its exit status.
-  std::function<int(const std::string& file, const std::string& out)> build;
+  // would, its --json document on stdout; returns its exit status. DESC is
+  // FILE as the fleet loaded it (the fork has it: no build reads its
+  // descriptor twice).
+  std::function<int(const Descriptor& desc, const std::string& file, const std::string& out)> build;
   // Called once with every descriptor that loaded, before the first fork:
   // what all the builds then inherit (the registry sessions, cli/cmd_build.cpp).
   std::function<void(const std::vector<Descriptor>&)> before_builds;

@@ -22,6 +22,7 @@
 #include "registry/reference.h"
 #include "registry/session.h"
 #include "render/render.h"
+#include "render/template.h"
 #include "util/error.h"
 #include "util/strings.h"
 #include "util/fs.h"
@@ -130,9 +131,11 @@ registry::PushResult push_image(const Descriptor& desc, const BuildArgs& args, c
   return r;
 }
 
-void run_build(const BuildArgs& args, const GlobalOptions& global) {
+// LOADED: args.file as a fleet loaded it (else read here).
+void run_build(const BuildArgs& args, const GlobalOptions& global, const Descriptor* loaded = nullptr) {
   const auto started = std::chrono::steady_clock::now();
-  Descriptor desc = agents::load_descriptor(args.file);
+  std::optional<Descriptor> own;
+  const Descriptor& desc = loaded ? *loaded : own.emplace(agents::load_descriptor(args.file));
   if (log::level() >= log::Level::normal)
     for (const auto& w : desc.warnings) std::cerr << w.str() << "\n";
   if (args.push && (global.offline || args.text_only))
@@ -292,7 +295,8 @@ void add_build(CLI::App& app, GlobalOptions& global) {
                  "write --push alone: each service is pushed as its service.tag");
     FleetRequest fleet{args.files, args.out, args.jobs, {}, {}};
     // One session per registry for all the builds: each host pinged once, its
-    // credentials (a credential helper) looked up once, here, before the forks.
+    // credentials (a credential helper) looked up once, here, before the forks;
+    // and the templates parsed once.
     fleet.before_builds = [&global](const std::vector<Descriptor>& descs) {
       std::set<std::string> hosts;
       for (const auto& d : descs) {
@@ -306,9 +310,12 @@ void add_build(CLI::App& app, GlobalOptions& global) {
         }
       }
       registry::share_sessions({hosts.begin(), hosts.end()}, registry_options(global, args.insecure_registries));
+      RenderOptions render;
+      render.templates_dir = global.templates_dir;
+      preload_templates(render);  // parsed here, once, rather than by every build
     };
     // Each child builds one service as `xraybake --json build FILE -o OUT` with these flags would.
-    fleet.build = [&global](const std::string& file, const std::string& out) -> int {
+    fleet.build = [&global](const Descriptor& desc, const std::string& file, const std::string& out) -> int {
       BuildArgs one = args;
       one.files = {file};
       one.file = file;
@@ -316,7 +323,7 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       GlobalOptions g = global;
       g.json = true;
       try {
-        run_build(one, g);
+        run_build(one, g, &desc);
         return 0;
       } catch (const Reported& r) {
         return static_cast<int>(r.code);

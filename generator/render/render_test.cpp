@@ -10,6 +10,7 @@
 #include "agents/agent.h"
 #include "render/escape.h"
 #include "render/service_files.h"
+#include "render/template.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -214,6 +215,32 @@ TEST(Render, TemplatesDirOverridesOneTemplate) {
   EXPECT_THROW(render_ecs_task_definition(sample(), options), Error);
   write_file_atomic(tmp.path() / "init.conf.mustache", "{{#unclosed}}");
   EXPECT_THROW(render_init_conf(sample(), options), Error);
+}
+
+// Templates are parsed once per process (and a fleet parses them before it
+// forks): an edited --templates file is still what renders, and one that
+// failed fails again until it is fixed.
+TEST(Render, ParsedTemplatesFollowTheirText) {
+  test::TempDir tmp;
+  RenderOptions options;
+  options.templates_dir = tmp.path().string();
+  const std::string embedded = render_dockerfile(sample(), {});
+  preload_templates({});
+  preload_templates(options);  // nothing there yet: the embedded ones
+  EXPECT_EQ(render_dockerfile(sample(), {}), embedded);
+  EXPECT_EQ(render_dockerfile(sample(), options), embedded);
+  write_file_atomic(tmp.path() / "Dockerfile.mustache", "FROM {{{from}}}\n");
+  EXPECT_EQ(render_dockerfile(sample(), options), "FROM oci:/src/orders/build/app-oci:latest\n");
+  write_file_atomic(tmp.path() / "Dockerfile.mustache", "A {{{from}}}\n");
+  preload_templates(options);
+  EXPECT_EQ(render_dockerfile(sample(), options), "A oci:/src/orders/build/app-oci:latest\n");
+  write_file_atomic(tmp.path() / "Dockerfile.mustache", "{{#unclosed}}");
+  preload_templates(options);  // a broken template is the build's to report
+  EXPECT_THROW(render_dockerfile(sample(), options), Error);
+  EXPECT_THROW(render_dockerfile(sample(), options), Error);
+  write_file_atomic(tmp.path() / "Dockerfile.mustache", "B {{{from}}}\n");
+  EXPECT_EQ(render_dockerfile(sample(), options), "B oci:/src/orders/build/app-oci:latest\n");
+  EXPECT_EQ(render_dockerfile(sample(), {}), embedded);
 }
 
 TEST(Render, WriteTextOutputs) {

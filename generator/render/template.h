@@ -20,6 +20,10 @@ using Escape = std::function<std::string(const std::string&)>;
 std::string render_template(std::string_view name, const kainjow::mustache::data& data, const Escape& escape,
                             const RenderOptions& options);
 
+// Parses every template a build renders (the embedded ones, or options.templates_dir's
+// of the same name) ahead of it: a fleet does this once before its builds fork.
+void preload_templates(const RenderOptions& options);
+
 // A mustache list of objects with a "last" flag on the final one (for JSON commas).
 kainjow::mustache::data mustache_list(std::vector<kainjow::mustache::data> items);
 // The same for key/value pairs: each item has KEY and VALUE set.

@@ -122,7 +122,7 @@ TEST_F(CliFleet, TheFirstServiceMakesTheAgentLayerAndTheOthersLinkItWithTheSameB
                           "fleet", "-j", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* arch : {"amd64", "arm64"})
-    for (const std::string layer : {std::string("xray-daemon-") + arch, std::string("xraybake-init-") + arch}) {
+    for (const std::string& layer : {std::string("xray-daemon-") + arch, std::string("xraybake-init-") + arch}) {
       const auto first = inode(dir / "fleet/orders/layers" / (layer + ".tar.gz"));
       for (const auto& n : names) {
         EXPECT_EQ(inode(dir / "fleet" / n / "layers" / (layer + ".tar.gz")).first, first.first)
