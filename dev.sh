@@ -33,6 +33,7 @@ TEST_PACKAGES=(
   clang-14 libclang-rt-14-dev
   docker.io  # a real Docker engine for tests/integration/e2e_docker_test.cpp (Debian's 20.10: /usr/bin/docker)
   nodejs  # node for the npm test clients (tests/fixtures/clients); npm: see setup()
+  strace  # who syncs a fleet's outputs (tests/integration/cli_fleet_test.cpp)
   zsh  # the zsh completion is tested by zsh itself (tests/integration/cli_completion_test.cpp)
   python3-jsonschema python3-yaml  # a real JSON Schema validator for `xraybake schema` (tests/integration/cli_init_test.cpp)
   # The examples' bases and apps, run under Docker (tests/fixtures/make-base-{python,java,dotnet-standin}.sh):

@@ -1,6 +1,10 @@
 #include "cli/build_fleet.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,6 +112,20 @@ class ForwardSignals {
  private:
   struct sigaction old_[std::size(kForwarded)] {};
 };
+
+// A build's DurableHook (util/fs.h): asks the fleet through GATE to sync OUT's
+// file system (device DEV) and waits until it has. False when the fleet can
+// not (another file system, the fleet gone, its sync failed): the build syncs.
+bool synced_by_fleet(int gate, dev_t dev, const fs::path& staged) {
+  struct stat st {};
+  if (::stat(staged.c_str(), &st) != 0 || st.st_dev != dev) return false;
+  char c = 'R';
+  if (::send(gate, &c, 1, MSG_NOSIGNAL) != 1) return false;
+  ssize_t n;
+  while ((n = ::recv(gate, &c, 1, 0)) < 0 && errno == EINTR) {
+  }
+  return n == 1 && c == 'S';
+}
 
 std::string signal_name(int sig) {
   const char* abbrev = sigabbrev_np(sig);
@@ -204,10 +223,10 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
   fs::create_directories(request.out, ec);
   if (ec) fail_runtime("cannot create " + request.out + ": " + ec.message());
   // Leaders first, in FILES' order; each other service once its leader has ended.
-  std::map<std::string, bool> leader_ended;
+  std::map<std::string, bool> leader_done;  // ended, or staged all it made
   for (auto& s : services)
-    if (!s.load_error && !leader_ended.count(s.agent_key)) {
-      leader_ended[s.agent_key] = false;
+    if (!s.load_error && !leader_done.count(s.agent_key)) {
+      leader_done[s.agent_key] = false;
       s.leader = true;
     }
   std::vector<size_t> order;
@@ -250,30 +269,82 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     }
     print_child_stderr(s);
   };
+  // The syncer: a process of the fleet's own that syncs OUT's file system
+  // when asked (a byte in, 'S' or 'F' out), so that this loop never waits for
+  // a journal commit while builds wait to be forked or read (group_commit
+  // below). None when OUT can not be opened or it can not start: each build
+  // then syncs itself.
+  struct Syncer {
+    pid_t pid = -1;
+    int fd = -1;
+    dev_t dev = 0;  // OUT's file system
+    void stop() {
+      if (fd >= 0) ::close(fd);  // it ends at EOF
+      fd = -1;
+      if (pid > 0) (void)wait_exit_status(pid);
+      pid = -1;
+    }
+    ~Syncer() { stop(); }
+  } syncer;
+  if (int out_fd = ::open(request.out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); out_fd >= 0) {
+    struct stat st {};
+    int sv[2];
+    if (::fstat(out_fd, &st) == 0 && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+      try {
+        ForkedChild f = fork_child(
+            [out_fd, fd = sv[1]] {
+              ::prctl(PR_SET_NAME, "xraybake-sync");  // what ps shows: not one of the builds
+              for (char c;;) {
+                ssize_t n = ::recv(fd, &c, 1, 0);
+                if (n < 0 && errno == EINTR) continue;
+                if (n != 1) return 0;
+                c = ::syncfs(out_fd) == 0 ? 'S' : 'F';
+                if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) return 0;
+              }
+            },
+            {sv[0]});
+        ::close(f.out);  // it writes nothing
+        ::close(f.err);
+        syncer.pid = f.pid;
+        syncer.fd = sv[0];
+        syncer.dev = st.st_dev;
+      } catch (const Error& e) {
+        log::verbose(std::string("each build syncs its own output: ") + e.what());
+        ::close(sv[0]);
+      }
+      ::close(sv[1]);
+    }
+    ::close(out_fd);
+  }
 
   // One thread: it forks the builds (a fork of a threaded process keeps only
   // the forking thread, and whatever locks the others held), reads their
-  // output and reaps them.
+  // output, syncs for them and reaps them.
   struct Child {
     size_t service = 0;
     pid_t pid = -1;
     int fd[2] = {-1, -1};  // stdout, stderr; -1 once closed
+    int gate = -1;         // the fleet's end of its commit socket (group_commit); -1 once closed
+    bool staged = false;   // asked for the sync: no longer one of the -j builds
+    bool in_round = false; // the syncer is syncing for it
+    bool synced = false;
     std::string text[2];
     std::chrono::steady_clock::time_point t0;
   };
-  std::vector<std::optional<Child>> running(jobs);
-  std::unique_ptr<std::atomic<pid_t>[]> slots(new std::atomic<pid_t>[jobs]);
-  for (unsigned i = 0; i < jobs; ++i) slots[i] = 0;
+  std::list<Child> children;
+  // A running build's pid in its service's slot, for the signal forwarder.
+  std::unique_ptr<std::atomic<pid_t>[]> slots(new std::atomic<pid_t>[services.size()]);
+  for (size_t i = 0; i < services.size(); ++i) slots[i] = 0;
   std::optional<ForwardSignals> forwarding;
-  forwarding.emplace(slots.get(), jobs);
+  forwarding.emplace(slots.get(), services.size());
   std::vector<bool> begun(services.size(), false);
-  // Starts the next service that needs a build in SLOT (and ends those that
-  // need none); false when none can start now.
-  auto start = [&](unsigned slot) {
+  // Starts the next service that needs a build (and ends those that need
+  // none); false when none can start now.
+  auto start = [&]() {
     for (size_t i : order) {
       if (begun[i]) continue;
       Service& s = services[i];
-      if (!s.leader && !s.load_error && !leader_ended[s.agent_key] && !g_stop_signal.load()) continue;
+      if (!s.leader && !s.load_error && !leader_done[s.agent_key] && !g_stop_signal.load()) continue;
       begun[i] = true;
       if (int sig = g_stop_signal.load()) {
         s.exit_code = 128 + sig;
@@ -286,29 +357,42 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
         s.err = error_text(*s.load_error);
         finish(s);
       } else {
-        std::vector<int> others;  // the other builds' pipes: not this child's
-        for (const auto& c : running)
-          if (c)
-            for (int fd : c->fd)
-              if (fd >= 0) others.push_back(fd);
+        int gate[2] = {-1, -1};
+        if (syncer.fd >= 0 && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) != 0) gate[0] = gate[1] = -1;
+        std::vector<int> others;  // the fleet's ends of every build's pipes and the syncer's: not this child's
+        for (const auto& c : children)
+          for (int fd : {c.fd[0], c.fd[1], c.gate})
+            if (fd >= 0) others.push_back(fd);
+        for (int fd : {gate[0], syncer.fd})
+          if (fd >= 0) others.push_back(fd);
         Child c;
-        c.service = static_cast<size_t>(&s - services.data());
+        c.service = i;
         c.t0 = std::chrono::steady_clock::now();
-        ForkedChild f = fork_child([&] { return request.build(loaded[s.loaded], s.file, s.out); }, others);
-        slots[slot] = f.pid;
+        const int child_gate = gate[1];
+        const dev_t dev = syncer.dev;
+        ForkedChild f = fork_child(
+            [&] {
+              if (child_gate >= 0)
+                set_durable_hook([child_gate, dev](const fs::path& staged) { return synced_by_fleet(child_gate, dev, staged); });
+              return request.build(loaded[s.loaded], s.file, s.out);
+            },
+            others);
+        if (gate[1] >= 0) ::close(gate[1]);
+        slots[i] = f.pid;
         if (int sig = g_stop_signal.load()) ::kill(f.pid, sig);  // the signal came while it was forked
         c.pid = f.pid;
         c.fd[0] = f.out;
         c.fd[1] = f.err;
-        running[slot] = std::move(c);
+        c.gate = gate[0];
+        children.push_back(std::move(c));
         return true;
       }
     }
     return false;
   };
-  auto reap = [&](unsigned slot) {
-    Child& c = *running[slot];
-    slots[slot] = 0;  // its output closed: it is ending; a reaped pid is never signalled
+  auto reap = [&](std::list<Child>::iterator it) {
+    Child& c = *it;
+    slots[c.service] = 0;  // its output closed: it is ending; a reaped pid is never signalled
     Service& s = services[c.service];
     s.exit_code = wait_exit_status(c.pid);
     s.err = std::move(c.text[1]);
@@ -319,22 +403,57 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
                                                               " without its result"},
                           {"exit_code", s.exit_code}}}};
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.t0).count();
-    if (s.leader) leader_ended[s.agent_key] = true;
-    running[slot].reset();
+    if (s.leader) leader_done[s.agent_key] = true;
+    if (c.gate >= 0) ::close(c.gate);
+    children.erase(it);
     finish(s);
   };
+  // Group commit: the builds that staged everything wait for one syncfs() of
+  // OUT's file system, by the syncer for all that are waiting, while -j
+  // others go on building; those that stage meanwhile wait for the next.
+  bool syncing = false;
+  auto answer_round = [&](char answer) {
+    syncing = false;
+    for (auto& c : children)
+      if (c.in_round) {
+        c.in_round = false;
+        c.synced = true;
+        if (c.gate >= 0 && ::send(c.gate, &answer, 1, MSG_NOSIGNAL) != 1) {
+          ::close(c.gate);
+          c.gate = -1;
+        }
+      }
+  };
+  auto group_commit = [&] {
+    if (syncing || syncer.fd < 0) return;
+    bool any = false;
+    for (auto& c : children)
+      if (c.staged && !c.synced && !c.in_round && c.gate >= 0) any = c.in_round = true;
+    if (!any) return;
+    const char ask = 'R';
+    syncing = true;
+    if (::send(syncer.fd, &ask, 1, MSG_NOSIGNAL) != 1) {
+      syncer.stop();
+      answer_round('F');  // F: each syncs itself, and says what failed
+    }
+  };
   for (;;) {
-    for (unsigned slot = 0; slot < jobs; ++slot)
-      if (!running[slot]) start(slot);
+    for (size_t running = std::count_if(children.begin(), children.end(), [](const Child& c) { return !c.staged; });
+         running < jobs && start(); ++running) {
+    }
+    group_commit();
     std::vector<pollfd> fds;
-    std::vector<std::pair<unsigned, int>> which;  // slot, 0 stdout / 1 stderr
-    for (unsigned slot = 0; slot < jobs; ++slot)
-      if (running[slot])
-        for (int i = 0; i < 2; ++i)
-          if (running[slot]->fd[i] >= 0) {
-            fds.push_back({running[slot]->fd[i], POLLIN, 0});
-            which.emplace_back(slot, i);
-          }
+    std::vector<std::pair<std::list<Child>::iterator, int>> which;  // 0 stdout, 1 stderr, 2 gate, 3 the syncer
+    if (syncing) {
+      fds.push_back({syncer.fd, POLLIN, 0});
+      which.emplace_back(children.end(), 3);
+    }
+    for (auto it = children.begin(); it != children.end(); ++it)
+      for (int i = 0; i < 3; ++i)
+        if (int fd = i < 2 ? it->fd[i] : it->gate; fd >= 0) {
+          fds.push_back({fd, POLLIN, 0});
+          which.emplace_back(it, i);
+        }
     if (fds.empty()) break;
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
@@ -342,8 +461,31 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     }
     for (size_t k = 0; k < fds.size(); ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      auto [slot, i] = which[k];
-      Child& c = *running[slot];
+      auto [it, i] = which[k];
+      if (i == 3) {
+        char synced = 0;
+        ssize_t n = ::recv(syncer.fd, &synced, 1, 0);
+        if (n == 1) answer_round(synced == 'S' ? 'S' : 'F');
+        if (n == 0 || (n < 0 && errno != EINTR)) {
+          syncer.stop();
+          answer_round('F');
+        }
+        continue;
+      }
+      Child& c = *it;
+      if (i == 2) {
+        char asked = 0;
+        ssize_t n = ::recv(c.gate, &asked, 1, 0);
+        if (n == 1 && asked == 'R') {
+          c.staged = true;
+          // Its agent layer is in the store (build_outputs.cpp puts it before the SBOM): the others may start.
+          if (services[c.service].leader) leader_done[services[c.service].agent_key] = true;
+        } else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+          ::close(c.gate);
+          c.gate = -1;
+        }
+        continue;
+      }
       char buf[16384];
       ssize_t n = ::read(c.fd[i], buf, sizeof buf);
       if (n > 0) {
@@ -351,10 +493,16 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       } else if (n == 0 || errno != EINTR) {
         ::close(c.fd[i]);
         c.fd[i] = -1;
-        if (c.fd[0] < 0 && c.fd[1] < 0) reap(slot);
       }
     }
+    // Reaped once both its outputs closed (after this round: `which` points into the list).
+    for (auto it = children.begin(); it != children.end();) {
+      auto next = std::next(it);
+      if (it->fd[0] < 0 && it->fd[1] < 0) reap(it);
+      it = next;
+    }
   }
+  syncer.stop();  // before a forwarded signal ends the fleet: none of it outlives the fleet
   forwarding.reset();
   remove_store.now();
 

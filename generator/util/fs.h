@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,14 @@ void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mo
 // Writes PATH in place, without fsync: for files inside a StagingDir, which
 // nobody reads before commit() makes them all durable with one sync.
 void write_file(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644));
+
+// Who makes a commit's staged files durable in place of its own syncfs():
+// a fleet's build hands that to the fleet, which syncs the file system once
+// for all of its builds that are ready, while others go on building
+// (cli/build_fleet.cpp). HOOK(staging directory) returns false when it did
+// not make it durable; the commit then syncs itself. Empty (the default): none.
+using DurableHook = std::function<bool(const fs::path& staged)>;
+void set_durable_hook(DurableHook hook);
 
 // The file StagingDir puts at the top of every output it commits, so a later
 // build knows the directory is its own to replace. Fixed content.
@@ -55,8 +64,8 @@ class StagingDir {
   // The target, absolute, with symbolic links resolved (what commit() replaces).
   const fs::path& target() const { return target_; }
   // Syncs the file system once (every file written into the staging dir,
-  // however it was written), then replaces `target` (an older output is
-  // moved aside, then removed).
+  // however it was written; or the DurableHook does), then replaces `target`
+  // (an older output is moved aside, then removed).
   void commit();
 
  private:
