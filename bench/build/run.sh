@@ -11,14 +11,15 @@
 #   d. 4 builds at once on one cache dir: all succeed, outputs equal to sequential builds
 #
 #   bench/build/run.sh BUILD_DIR     (RUNS=N hyperfine runs for a, default 10;
-#                                     BENCH_WORK=DIR: work there, e.g. on another file system)
+#                                     BENCH_WORK=DIR: work there, e.g. on another file system;
+#                                     b runs first: see there)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
 . "$here/../lib.sh"
 build=$(cd "${1:-build}" && pwd)
 xb=$build/xraybake
-base=$build/tests/fixtures/base-oci
+fixture_base=$build/tests/fixtures/base-oci
 w=${BENCH_WORK:-$build/bench-build}
 runs=${RUNS:-10}
 arch=$(dpkg --print-architecture)
@@ -26,9 +27,13 @@ export SOURCE_DATE_EPOCH=1700000000
 for tool in hyperfine umoci dpkg-deb jq python3 skopeo; do
   command -v "$tool" >/dev/null || { echo "bench: $tool missing (./dev.sh setup)"; exit 1; }
 done
-[[ -x $xb && -f $base/index.json ]] || { echo "bench: build first (./dev.sh build)"; exit 1; }
-rm -rf "$w/out" "$w/svc" "$w/cache"*
+[[ -x $xb && -f $fixture_base/index.json ]] || { echo "bench: build first (./dev.sh build)"; exit 1; }
+rm -rf "$w/out" "$w/svc" "$w/cache"* "$w/base-oci"
 mkdir -p "$w/mirror" "$w/out" "$w/svc"
+# The base beside OUT and the cache, on one file system (as a runner's workspace
+# holds them), also with BENCH_WORK elsewhere.
+base=$w/base-oci
+cp -a "$fixture_base" "$base"
 
 missed=0
 report() { # LABEL VALUE OK
@@ -75,37 +80,12 @@ xbuild() { # CACHE DESCRIPTOR OUT
 
 echo "== xraybake build benchmarks ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg); .deb $(du -h "$deb" | cut -f1), binary $(du -h "$(command -v skopeo)" | cut -f1))"
 
-# --- a ----------------------------------------------------------------------
-one=$(descriptor svc-one 3.6.6 "$deb")
-xbuild "$w/cache-a" "$one" "$w/out/a"      # warms the cache
-xbuild "$w/cache-deb" "$one" "$w/out/a2"   # a cache with only the .deb (see --prepare)
-# The pipeline gets the same supervisor and service files as xraybake writes.
-mkdir -p "$w/init" "$w/service"
-tar -xzf "$w/out/a/layers/xraybake-init-$arch.tar.gz" -C "$w/init"
-tar -xzf "$w/out/a/layers/service.tar.gz" -C "$w/service"
-hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$w/a.json" \
-  --prepare "rm -rf $w/cache-deb/layers $w/cache-cold" \
-  -n xraybake-warm "$xb -q --cache-dir $w/cache-a build $one -o $w/out/a" \
-  -n xraybake-deb-cached "$xb -q --cache-dir $w/cache-deb build $one -o $w/out/a2" \
-  -n xraybake-cold "$xb -q --cache-dir $w/cache-cold build $one -o $w/out/a3" \
-  -n pipeline "$here/pipeline.sh $deb $base $w/init $w/service $w/pipeline" > "$w/a.log" 2>&1 || {
-  cat "$w/a.log"; exit 1; }
-median() { hyperfine_median "$w/a.json" "$1"; }
-ta=$(median xraybake-warm) tdeb=$(median xraybake-deb-cached) tcold=$(median xraybake-cold) tp=$(median pipeline)
-ratio=$(calc "round($ta / $tp, 3)")
-report "a. warm build / standard-tools pipeline (median of $runs)" \
-  "$(calc "round($ta, 3)") s / $(calc "round($tp, 3)") s = $ratio (<= 0.5)" "$(calc "int($ratio <= 0.5)")"
-printf '%-58s %s\n' "   (no layer cache, .deb cached: build / pipeline)" \
-  "$(calc "round($tdeb, 3)") s / $(calc "round($tp, 3)") s = $(calc "round($tdeb / $tp, 3)")"
-ratio=$(calc "round($tcold / $tp, 3)")
-report "a''. cold build (empty cache) / standard-tools pipeline" \
-  "$(calc "round($tcold, 3)") s / $(calc "round($tp, 3)") s = $ratio (<= 0.3)" "$(calc "int($ratio <= 0.3)")"
-
 # --- b ----------------------------------------------------------------------
-# Nothing is deleted between the timed runs of b: on ext4 without a journal
-# (this VM's root) every file created scans the inodes deleted in the last
-# minute, so timing 50 services right after removing 50 others measures the
-# benchmark's own rm. Each run gets fresh directories; they go at the end.
+# First, and nothing deleted before the end of the script: on ext4 without a
+# journal (this VM's root) every file created scans the inodes deleted in the
+# minute before, so timing 50 services right after removing thousands of files
+# (a's pipeline unpacks and removes a root file system each run) measures the
+# benchmark's own rm. Each run gets fresh directories.
 for i in $(seq 1 50); do descriptor "svc-$i" 3.6.6 "$deb" >/dev/null; done
 files=()
 for i in $(seq 1 50); do files+=("$w/svc/svc-$i/xraybake.yaml"); done
@@ -133,7 +113,32 @@ report "b'. 50 services in one invocation / one service (empty caches)" \
 rss_fleet=$("$here/peak_rss.py" "$xb" -q --cache-dir "$w/cache-b-rss" build "${files[@]}" -o "$w/out/fleet-rss")
 report "b''. peak RSS of the 50-service invocation (any one process)" \
   "$((rss_fleet / 1024)) MiB (<= 64)" "$((rss_fleet <= 65536))"
-rm -rf "$w"/cache-b* "$w"/out/b-* "$w"/out/fleet-*
+
+# --- a ----------------------------------------------------------------------
+one=$(descriptor svc-one 3.6.6 "$deb")
+xbuild "$w/cache-a" "$one" "$w/out/a"      # warms the cache
+xbuild "$w/cache-deb" "$one" "$w/out/a2"   # a cache with only the .deb (see --prepare)
+# The pipeline gets the same supervisor and service files as xraybake writes.
+mkdir -p "$w/init" "$w/service"
+tar -xzf "$w/out/a/layers/xraybake-init-$arch.tar.gz" -C "$w/init"
+tar -xzf "$w/out/a/layers/service.tar.gz" -C "$w/service"
+hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$w/a.json" \
+  --prepare "rm -rf $w/cache-deb/layers $w/cache-cold" \
+  -n xraybake-warm "$xb -q --cache-dir $w/cache-a build $one -o $w/out/a" \
+  -n xraybake-deb-cached "$xb -q --cache-dir $w/cache-deb build $one -o $w/out/a2" \
+  -n xraybake-cold "$xb -q --cache-dir $w/cache-cold build $one -o $w/out/a3" \
+  -n pipeline "$here/pipeline.sh $deb $base $w/init $w/service $w/pipeline" > "$w/a.log" 2>&1 || {
+  cat "$w/a.log"; exit 1; }
+median() { hyperfine_median "$w/a.json" "$1"; }
+ta=$(median xraybake-warm) tdeb=$(median xraybake-deb-cached) tcold=$(median xraybake-cold) tp=$(median pipeline)
+ratio=$(calc "round($ta / $tp, 3)")
+report "a. warm build / standard-tools pipeline (median of $runs)" \
+  "$(calc "round($ta, 3)") s / $(calc "round($tp, 3)") s = $ratio (<= 0.5)" "$(calc "int($ratio <= 0.5)")"
+printf '%-58s %s\n' "   (no layer cache, .deb cached: build / pipeline)" \
+  "$(calc "round($tdeb, 3)") s / $(calc "round($tp, 3)") s = $(calc "round($tdeb / $tp, 3)")"
+ratio=$(calc "round($tcold / $tp, 3)")
+report "a''. cold build (empty cache) / standard-tools pipeline" \
+  "$(calc "round($tcold, 3)") s / $(calc "round($tp, 3)") s = $ratio (<= 0.3)" "$(calc "int($ratio <= 0.3)")"
 
 # --- c ----------------------------------------------------------------------
 bigd=$(descriptor svc-big 9.9.9 "$big")
@@ -159,5 +164,5 @@ done
 report "d. 4 builds at once, one cache: all succeed, equal to sequential" "$([[ $ok == 1 ]] && echo yes || echo no)" "$ok"
 [[ $ok == 1 ]] || cat "$w"/d-*.log
 
-rm -rf "$w/out" "$w/pipeline"
+rm -rf "$w/out" "$w/pipeline" "$w"/cache-b*
 exit "$missed"

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "build/fleet_store.h"
@@ -15,17 +17,27 @@
 
 namespace xb::build {
 
+const oci::BaseImage& base_image(const BaseLayout& layout, const std::vector<std::string>& platforms) {
+  static std::mutex mutex;
+  static std::map<std::string, oci::BaseImage> read;
+  std::string key = layout.dir.string() + "\n" + layout.tag;
+  for (const auto& p : platforms) key += "\n" + p;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = read.find(key); it != read.end()) return it->second;
+  return read.emplace(key, oci::read_base_image(layout.dir, layout.tag, platforms)).first->second;
+}
+
 void verify_base_blobs(const BaseLayout& layout, const std::vector<std::string>& platforms,
                        const std::string& what) {
-  oci::BaseImage image;
+  const oci::BaseImage* image = nullptr;
   try {
-    image = oci::read_base_image(layout.dir, layout.tag, platforms);  // JSON blobs: checked there
+    image = &base_image(layout, platforms);  // JSON blobs: checked there
   } catch (const Error& e) {
     throw Error(e.code(), what + ": " + e.what(), e.hint());
   }
   std::set<std::string> seen;
   std::vector<std::string> problems;
-  for (const auto& p : image.platforms) {
+  for (const auto& p : image->platforms) {
     for (const auto& l : p.layers) {
       const std::string digest = l.value("digest", "");
       if (!seen.insert(digest).second) continue;

@@ -10,6 +10,7 @@
 
 #include "descriptor/descriptor.h"
 #include "build/build_outputs.h"
+#include "oci/base_image.h"
 #include "registry/options.h"
 
 namespace xb::build {
@@ -17,6 +18,12 @@ namespace xb::build {
 // Throws xb::Error naming the descriptor's service.base when the pull fails,
 // and bad_input naming every blob that is a symlink, missing or not its digest.
 BaseLayout base_layout(const Descriptor& desc, const registry::RegistryOptions& options);
+
+// The base image of LAYOUT for PLATFORMS (oci/base_image.h), read once per
+// process: a build reads it to check its blobs and again to build on it, and a
+// fleet reads its local bases before it forks (its builds inherit them).
+// Throws as oci::read_base_image; a failure is not remembered.
+const oci::BaseImage& base_image(const BaseLayout& layout, const std::vector<std::string>& platforms);
 
 // The layer blobs of LAYOUT for PLATFORMS, checked as above; WHAT names the
 // base in messages.

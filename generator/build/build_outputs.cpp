@@ -5,6 +5,7 @@
 
 #include "agents/agent.h"
 #include "build/app_layer.h"
+#include "build/base_layout.h"
 #include "build/fleet_store.h"
 #include "deb/deb_reader.h"
 #include "descriptor/problems.h"
@@ -28,7 +29,7 @@ BaseLayout local_base_layout(const Descriptor& desc) {
 
 std::vector<std::string> base_image_command(const Descriptor& desc, const BaseLayout& base) {
   std::vector<std::string> first{desc.service.platforms.empty() ? "linux/amd64" : desc.service.platforms.front()};
-  auto image = read_base_image(base.dir, base.tag, first);
+  const oci::BaseImage& image = base_image(base, first);
   return base_command(image.platforms.front().config);
 }
 

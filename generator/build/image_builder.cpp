@@ -7,6 +7,7 @@
 
 #include "oci/base_image.h"
 #include "build/app_layer.h"
+#include "build/base_layout.h"
 #include "build/fleet_store.h"
 #include "build/layer_cache.h"
 #include "oci/layout.h"
@@ -247,7 +248,7 @@ ImageResult build_image(const ImageRequest& req) {
   ImageResult res;
   res.created = rfc3339(req.epoch);
   res.ref_name = tag_of(req.image_name);
-  BaseImage base = read_base_image(req.base_layout, req.base_tag, req.platforms);
+  const BaseImage& base = base_image({req.base_layout, req.base_tag}, req.platforms);
 
   make_dir(req.out_dir / "layers");
   LayoutWriter layout(req.out_dir / "oci");

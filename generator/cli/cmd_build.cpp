@@ -313,6 +313,12 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       RenderOptions render;
       render.templates_dir = global.templates_dir;
       preload_templates(render);  // parsed here, once, rather than by every build
+      for (const auto& d : descs)  // and the local bases read (a pulled one is read by the build that pulls it)
+        if (!args.text_only) try {
+            if (parse_base(d).oci_layout) (void)build::base_image(build::local_base_layout(d), d.service.platforms);
+          } catch (const Error&) {
+            // that build says what is wrong with its base
+          }
     };
     // Each child builds one service as `xraybake --json build FILE -o OUT` with these flags would.
     fleet.build = [&global](const Descriptor& desc, const std::string& file, const std::string& out) -> int {

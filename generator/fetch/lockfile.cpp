@@ -1,10 +1,10 @@
 #include "fetch/lockfile.h"
 
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/fs.h"
 
 namespace xb {
@@ -36,7 +36,7 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
   LockFile lock;
   if (!j.contains("daemon")) return lock;
   if (!j["daemon"].is_object()) return bad("\"daemon\" must be an object of architectures");
-  static const std::regex hex64("[0-9a-f]{64}");
+  auto hex64 = [](std::string_view h) { return h.size() == 64 && is_lower_hex(h); };
   for (const auto& [arch, e] : j["daemon"].items()) {
     try {
       // A size must be a whole number: json converts a float such as 2e36 to uint64_t with undefined behaviour.
@@ -44,7 +44,7 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
         return bad("daemon." + arch + ".size must be a whole number of bytes");
       LockEntry entry{e.at("url").get<std::string>(), e.at("sha256").get<std::string>(), e.at("size").get<uint64_t>(),
                       e.value("version", std::string()), std::nullopt, std::nullopt};
-      if (!std::regex_match(entry.sha256, hex64)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
+      if (!hex64(entry.sha256)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
       lock.daemon[arch] = entry;
     } catch (const nlohmann::json::exception&) {
       return bad("daemon." + arch + " needs \"url\" (string), \"sha256\" (string) and \"size\" (number)");
@@ -59,17 +59,17 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
       LayerPin pin{l.at("digest").get<std::string>(), l.at("diff_id").get<std::string>(), l.at("size").get<uint64_t>(),
                    l.at("format").get<std::string>(), l.at("source_date_epoch").get<int64_t>(), {}};
       for (const auto* d : {&pin.digest, &pin.diff_id})
-        if (d->rfind("sha256:", 0) != 0 || !std::regex_match(d->substr(7), hex64))
+        if (d->rfind("sha256:", 0) != 0 || !hex64(std::string_view(*d).substr(7)))
           return bad("daemon." + arch + ".layer: \"" + *d + "\" is not sha256:<64 lowercase hex digits>");
       if (l.contains("files")) {
         if (!l["files"].is_array()) return bad("daemon." + arch + ".layer.files must be an array");
-        static const std::regex hex40("[0-9a-f]{40}");
+        auto hex40 = [](std::string_view h) { return h.size() == 40 && is_lower_hex(h); };
         for (const auto& f : l["files"]) {
           if (!f.is_object() || !f.contains("size") || !f["size"].is_number_unsigned())
             return bad("daemon." + arch + ".layer.files: each needs \"size\", a whole number of bytes");
           PinnedFile pf{f.at("path").get<std::string>(), f.at("size").get<uint64_t>(), f.at("sha256").get<std::string>(),
                         f.at("sha1").get<std::string>()};
-          if (!pf.path.starts_with("/") || !std::regex_match(pf.sha256, hex64) || !std::regex_match(pf.sha1, hex40))
+          if (!pf.path.starts_with("/") || !hex64(pf.sha256) || !hex40(pf.sha1))
             return bad("daemon." + arch + ".layer.files: \"" + pf.path +
                        "\" needs an absolute path, a sha256 of 64 and a sha1 of 40 lowercase hex digits");
           pin.files.push_back(std::move(pf));

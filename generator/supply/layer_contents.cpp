@@ -51,7 +51,8 @@ std::vector<LayerFileInfo> layer_contents(const std::filesystem::path& layer) {
   if (archive_read_open_filename(a.get(), layer.c_str(), 64 << 10) != ARCHIVE_OK)
     fail_runtime("cannot read the layer " + layer.string() + ": " + archive_message(a.get()));
   std::vector<LayerFileInfo> out;
-  std::vector<char> buf(64 << 10);
+  const size_t cap = 64 << 10;
+  std::unique_ptr<char[]> buf(new char[cap]);  // not zeroed: a small layer touches a page of it
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a.get(), &e);
@@ -64,10 +65,10 @@ std::vector<LayerFileInfo> layer_contents(const std::filesystem::path& layer) {
     LayerFileInfo f{path, 0, {}, {}};
     TwoDigests d;
     for (;;) {
-      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
+      la_ssize_t n = archive_read_data(a.get(), buf.get(), cap);
       if (n < 0) fail_runtime("cannot read the layer " + layer.string() + ": " + archive_message(a.get()));
       if (n == 0) break;
-      d.update(buf.data(), static_cast<size_t>(n));
+      d.update(buf.get(), static_cast<size_t>(n));
       f.size += static_cast<uint64_t>(n);
     }
     f.sha256 = d.sha256();

@@ -21,6 +21,7 @@
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -278,10 +279,6 @@ bool abandoned(const fs::path& dir) {
   return free;
 }
 
-bool is_hex(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 // What dead builds left beside TARGET (the caller holds the parent's lock, so
 // no live build is between its two renames): a commit killed between them is
 // finished (its staging directory is complete) or rolled back, stale staging
@@ -294,8 +291,8 @@ void repair(const fs::path& target) {
     std::string name = e.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     std::string_view rest = std::string_view(name).substr(prefix.size());
-    if (rest.starts_with("partial-") && is_hex(rest.substr(8))) partial[std::string(rest.substr(8))] = e.path();
-    if (rest.starts_with("old-") && is_hex(rest.substr(4))) old[std::string(rest.substr(4))] = e.path();
+    if (rest.starts_with("partial-") && is_lower_hex(rest.substr(8))) partial[std::string(rest.substr(8))] = e.path();
+    if (rest.starts_with("old-") && is_lower_hex(rest.substr(4))) old[std::string(rest.substr(4))] = e.path();
   }
   if (!fs::exists(fs::symlink_status(target, ec))) {
     for (const auto& [suffix, aside] : old) {

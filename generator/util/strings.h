@@ -25,6 +25,11 @@ inline std::string join(const std::vector<std::string>& parts, std::string_view 
   return out;
 }
 
+// Whether S is lowercase hex digits only (and not empty): digests, suffixes.
+inline bool is_lower_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 // S with A-Z as a-z (ASCII only: hex digests, header and scheme names).
 inline std::string lower(std::string_view s) {
   std::string out(s);
