@@ -7,6 +7,7 @@
 #include "build/app_layer.h"
 #include "build/base_layout.h"
 #include "build/fleet_store.h"
+#include "build/made_layers.h"
 #include "deb/deb_reader.h"
 #include "descriptor/problems.h"
 #include "oci/base_image.h"
@@ -172,6 +173,10 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
     in.platforms.push_back(std::move(sp));
   }
   return in;
+}
+
+void prepare_service_layer(const Descriptor& desc, const RenderOptions& options, const std::filesystem::path& scratch) {
+  make_layer_ahead(service_entries(desc, options), source_date_epoch(), desc.service.compression, scratch);
 }
 
 AgentLayerSpec agent_layer_spec(const Descriptor& desc) {
