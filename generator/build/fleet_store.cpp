@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,18 @@ StoredLayer from_json(const nlohmann::json& j) {
 
 void set_fleet_store(const std::filesystem::path& dir) { g_store = dir; }
 const std::filesystem::path& fleet_store() { return g_store; }
+
+namespace {
+std::function<void()>& waiting() {
+  static std::function<void()> wait;
+  return wait;
+}
+}  // namespace
+void set_fleet_wait(std::function<void()> wait) { waiting() = std::move(wait); }
+bool fleet_waits() { return static_cast<bool>(waiting()); }
+void fleet_wait() {
+  if (auto wait = std::exchange(waiting(), {})) wait();
+}
 
 std::optional<StoredLayer> fleet_store_peek(const std::string& key) {
   if (g_store.empty()) return std::nullopt;

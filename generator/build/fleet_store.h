@@ -14,6 +14,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ struct StoredLayer {
 // The fleet, before forking its builds; empty: none (the default).
 void set_fleet_store(const std::filesystem::path& dir);
 const std::filesystem::path& fleet_store();
+
+// A build the fleet started before the first build of its agent had made its
+// layers waits in fleet_wait() (called once, before it fetches) until that
+// build has, or has ended: WAIT, set by the fleet in that build. A no-op
+// when unset (a single build, or one started once they were made).
+void set_fleet_wait(std::function<void()> wait);
+bool fleet_waits();  // whether fleet_wait() will wait
+void fleet_wait();
 
 // What the store says of KEY, without taking the layer (what lets a build do without its .deb).
 std::optional<StoredLayer> fleet_store_peek(const std::string& key);

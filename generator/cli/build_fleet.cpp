@@ -127,6 +127,16 @@ bool synced_by_fleet(int gate, dev_t dev, const fs::path& staged) {
   return n == 1 && c == 'S';
 }
 
+// A build's fleet_wait (build/fleet_store.h): tells the fleet through GATE
+// that it waits for its agent's layers, and waits until the fleet lets it
+// go on (or is gone).
+void let_go_by_fleet(int gate) {
+  char c = 'W';
+  if (::send(gate, &c, 1, MSG_NOSIGNAL) != 1) return;
+  while (::recv(gate, &c, 1, 0) < 0 && errno == EINTR) {
+  }
+}
+
 std::string signal_name(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
@@ -325,6 +335,8 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     pid_t pid = -1;
     int fd[2] = {-1, -1};  // stdout, stderr; -1 once closed
     int gate = -1;         // the fleet's end of its commit socket (group_commit); -1 once closed
+    bool early = false;    // started before its agent's first build made the layers, not yet let go on
+    bool held = false;     // waits for that (said so): not one of the -j builds
     bool staged = false;   // asked for the sync: no longer one of the -j builds
     bool in_round = false; // the syncer is syncing for it
     bool synced = false;
@@ -338,13 +350,21 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
   std::optional<ForwardSignals> forwarding;
   forwarding.emplace(slots.get(), services.size());
   std::vector<bool> begun(services.size(), false);
+  // Builds may start before the first build of their agent has made its
+  // layers (while it runs, a core is mostly idle): they write what does not
+  // need the agent, then wait (fleet_wait) until it has; at most this many.
+  constexpr size_t kEarlyAtMost = 64;
   // Starts the next service that needs a build (and ends those that need
   // none); false when none can start now.
   auto start = [&]() {
     for (size_t i : order) {
       if (begun[i]) continue;
       Service& s = services[i];
-      if (!s.leader && !s.load_error && !leader_done[s.agent_key] && !g_stop_signal.load()) continue;
+      const bool early = !s.leader && !s.load_error && !leader_done[s.agent_key] && !g_stop_signal.load();
+      if (early && (syncer.fd < 0 || std::count_if(children.begin(), children.end(), [](const Child& c) {
+                                       return c.early;
+                                     }) >= static_cast<std::ptrdiff_t>(kEarlyAtMost)))
+        continue;
       begun[i] = true;
       if (int sig = g_stop_signal.load()) {
         s.exit_code = 128 + sig;
@@ -374,6 +394,7 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
             [&] {
               if (child_gate >= 0)
                 set_durable_hook([child_gate, dev](const fs::path& staged) { return synced_by_fleet(child_gate, dev, staged); });
+              if (early && child_gate >= 0) build::set_fleet_wait([child_gate] { let_go_by_fleet(child_gate); });
               return request.build(loaded[s.loaded], s.file, s.out);
             },
             others);
@@ -384,6 +405,7 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
         c.fd[0] = f.out;
         c.fd[1] = f.err;
         c.gate = gate[0];
+        c.early = early && gate[0] >= 0;
         children.push_back(std::move(c));
         return true;
       }
@@ -444,8 +466,20 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       if (!services[i].leader && !services[i].load_error) to_prepare.push_back(i);
   size_t prepared = 0;
   for (;;) {
-    for (size_t running = std::count_if(children.begin(), children.end(), [](const Child& c) { return !c.staged; });
-         running < jobs && start(); ++running) {
+    size_t running =
+        std::count_if(children.begin(), children.end(), [](const Child& c) { return !c.staged && !c.held; });
+    // First those waiting for an agent's layers that are now made, then new ones.
+    for (auto& c : children)
+      if (c.held && running < jobs && leader_done[services[c.service].agent_key]) {
+        const char go = 'G';
+        if (::send(c.gate, &go, 1, MSG_NOSIGNAL) != 1) {  // it then goes on alone
+          ::close(c.gate);
+          c.gate = -1;
+        }
+        c.held = c.early = false;
+        ++running;
+      }
+    for (; running < jobs && start(); ++running) {
     }
     group_commit();
     while (prepared < to_prepare.size() && begun[to_prepare[prepared]]) ++prepared;  // too late for those
@@ -490,7 +524,9 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       if (i == 2) {
         char asked = 0;
         ssize_t n = ::recv(c.gate, &asked, 1, 0);
-        if (n == 1 && asked == 'R') {
+        if (n == 1 && asked == 'W') {
+          c.held = true;
+        } else if (n == 1 && asked == 'R') {
           c.staged = true;
           // Its agent layer is in the store (build_outputs.cpp puts it before the SBOM): the others may start.
           if (services[c.service].leader) leader_done[services[c.service].agent_key] = true;

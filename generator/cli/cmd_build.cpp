@@ -153,14 +153,34 @@ void run_build(const BuildArgs& args, const GlobalOptions& global, const Descrip
   BaseRef base_ref = parse_base(desc);
   StagingDir staging(args.out, {desc.dir, global.cache_dir, base_ref.oci_layout ? base_ref.dir : ""});
   log::verbose("staging the outputs in " + staging.path().string());
-  // Steps that need the daemon .deb and the base image (fetch, layers, OCI
-  // image, build.json) write into staging.path() here, before the text outputs.
+  // Every output is written into staging.path(): the text outputs, then what
+  // needs the agent's .deb and the base image (fetch, layers, OCI image, build.json).
   nlohmann::json image;  // build.json's summary for --json
   registry::RemoteBlobs remote;  // blobs OUT/oci lists and a registry holds
+  // The base (pulled, its blobs checked); the text outputs need its command when service.command is empty.
+  std::optional<build::BaseLayout> base;
+  auto take_base = [&] {
+    base = build::base_layout(desc, registry_options(global, args.insecure_registries));
+    log::verbose("base image: the OCI layout " + base->dir.string() + (base->tag.empty() ? "" : ", tag " + base->tag));
+    if (desc.service.command.empty()) render.base_command = build::base_image_command(desc, *base);
+  };
+  // In a fleet, a build started before the first build of its agent made its
+  // layers writes what needs neither the agent nor the base meanwhile (its
+  // text outputs, its service layer: build/made_layers.h), then waits; so the
+  // base's blobs are hashed once, by that first build (docs/fleet.md).
+  const bool early = !args.text_only && build::fleet_waits() && !desc.service.command.empty();
+  if (!args.text_only && !early) take_base();
+  if (desc.service.command.empty() && !render.base_command)
+    log::warn("service.command is empty: the Dockerfile gets no CMD, so the app is the base image's; "
+              "set service.command to be explicit");
+  write_text_outputs(desc, staging.path(), render);
   if (!args.text_only) {
-    build::BaseLayout base = build::base_layout(desc, registry_options(global, args.insecure_registries));
-    log::verbose("base image: the OCI layout " + base.dir.string() + (base.tag.empty() ? "" : ", tag " + base.tag));
-    if (desc.service.command.empty()) render.base_command = build::base_image_command(desc, base);
+    if (early) {
+      build::prepare_service_layer(desc, render, staging.path());
+      log::verbose("text outputs and service layer written; waiting for the first build of this agent to make its layers");
+    }
+    build::fleet_wait();
+    if (!base) take_base();
     FetchOptions fetch;
     fetch.cache_dir = global.cache_dir;
     fetch.offline = global.offline;
@@ -170,7 +190,7 @@ void run_build(const BuildArgs& args, const GlobalOptions& global, const Descrip
     fetch.without_deb = layer_in_registry(desc, args, registry_options(global, args.insecure_registries));
     fetch.from_fleet = layer_in_fleet(desc);
     std::vector<FetchedDeb> debs = fetch_all(desc, fetch);
-    auto built = build::write_image_outputs(desc, debs, staging.path(), base, render, global.cache_dir,
+    auto built = build::write_image_outputs(desc, debs, staging.path(), *base, render, global.cache_dir,
                                             {staging.path(), staging.target()});
     // The layers made from the verified .debs: what lets the next build take them from the cache.
     const build::AgentLayerSpec spec = build::agent_layer_spec(desc);
@@ -188,10 +208,6 @@ void run_build(const BuildArgs& args, const GlobalOptions& global, const Descrip
     image = {{"index", built.report["oci"]["index"]}, {"platforms", built.report["platforms"]}};
     if (built.report.contains("remote_blobs")) image["remote_blobs"] = built.report["remote_blobs"];
   }
-  if (desc.service.command.empty() && !render.base_command)
-    log::warn("service.command is empty: the Dockerfile gets no CMD, so the app is the base image's; "
-              "set service.command to be explicit");
-  write_text_outputs(desc, staging.path(), render);
   staging.commit();
   log::verbose("renamed the staging directory onto " + staging.target().string());
   std::vector<std::string> files;

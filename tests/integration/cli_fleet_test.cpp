@@ -180,9 +180,12 @@ TEST_F(CliFleet, TheFirstServiceMakesTheAgentLayerAndTheOthersLinkItWithTheSameB
   EXPECT_THAT(r.err, HasSubstr("users | arm64: " + mirror.url("/aws-xray-daemon-linux-arm64-3.6.6.deb") +
                                " not read: another build of this fleet made its agent layer sha256:"));
   EXPECT_THAT(r.err, Not(HasSubstr("orders | took sha256:")));
-  // Their service layers were made by the fleet while orders ran (build/made_layers.h).
+  // Their service layers were made while orders ran (build/made_layers.h):
+  // billing, started beside it (-j 3), made its own and its text outputs, then waited.
   EXPECT_THAT(r.err, HasSubstr("users | service layer sha256:"));
+  EXPECT_THAT(r.err, HasSubstr("billing | text outputs and service layer written; waiting for the first build"));
   EXPECT_THAT(r.err, Not(HasSubstr("orders | service layer sha256:")));
+  EXPECT_THAT(r.err, Not(HasSubstr("orders | text outputs and service layer written")));
   EXPECT_FALSE(fs::exists(dir / "svc/orders/xraybake.lock")) << "--locked wrote a lock";
   // Nothing of the fleet's own is left in OUT.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir / "fleet"), fs::directory_iterator()), 4);
