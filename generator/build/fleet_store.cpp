@@ -96,7 +96,8 @@ void fleet_store_put(const std::string& key, const std::filesystem::path& file, 
     return;  // EEXIST: another build of the fleet put it first
   }
   try {
-    write_file_atomic(g_store / (key + ".json"), to_json(layer).dump(), std::filesystem::perms(0600));
+    // Not fsynced: the store lasts as long as the fleet, and a build waits for this.
+    write_file_atomic(g_store / (key + ".json"), to_json(layer).dump(), std::filesystem::perms(0600), false);
   } catch (const std::exception& e) {
     log::verbose(std::string("could not keep facts in the fleet's store: ") + e.what());
   }

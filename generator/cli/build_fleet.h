@@ -5,8 +5,10 @@
 // They share the cache: an agent .deb the descriptors pin is downloaded once
 // (the cache's download lock; the others find it by its digest; an unpinned
 // one is downloaded by each, docs/fleet.md), each agent layer compressed once
-// (the layer cache), each registry base pulled once. Every service is
-// attempted; the exit status is the worst of theirs.
+// (by the first build of its agent, which the others wait for: the fleet's
+// store, build/fleet_store.h), each registry base pulled once. A build ready
+// to commit waits for the fleet's one syncfs() for all that are (group
+// commit). Every service is attempted; the exit status is the worst of theirs.
 #pragma once
 
 #include <functional>

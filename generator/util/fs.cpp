@@ -67,12 +67,12 @@ namespace {
 bool inside_live_staging(const fs::path& path);
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode) {
+void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode, bool durable) {
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
   // Inside a staging directory the commit makes every file durable with one
   // syncfs(); an fsync per file would only wait for the disk again.
-  write_new(tmp, data, mode, !inside_live_staging(path));
+  write_new(tmp, data, mode, durable && !inside_live_staging(path));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());

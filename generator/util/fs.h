@@ -17,8 +17,10 @@ std::string read_file(const fs::path& path);
 
 // Writes to PATH.tmp.<pid> beside it, fsyncs, renames over PATH. Inside a
 // live StagingDir it does not fsync: commit() makes the whole directory
-// durable with one syncfs() before anyone can see it.
-void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644));
+// durable with one syncfs() before anyone can see it. Nor with DURABLE false:
+// a file that only matters while this run lasts (a fleet's store).
+void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644),
+                       bool durable = true);
 
 // Writes PATH in place, without fsync: for files inside a StagingDir, which
 // nobody reads before commit() makes them all durable with one sync.
