@@ -175,8 +175,10 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
   return in;
 }
 
-void prepare_service_layer(const Descriptor& desc, const RenderOptions& options, const std::filesystem::path& scratch) {
-  make_layer_ahead(service_entries(desc, options), source_date_epoch(), desc.service.compression, scratch);
+void prepare_service_layer(const Descriptor& desc, const RenderOptions& options, const std::filesystem::path& out_dir) {
+  std::filesystem::create_directories(out_dir / "layers");
+  make_layer_ahead(service_entries(desc, options), source_date_epoch(), desc.service.compression,
+                   out_dir / layer_file("service", desc.service.compression));
 }
 
 AgentLayerSpec agent_layer_spec(const Descriptor& desc) {

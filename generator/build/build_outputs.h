@@ -53,9 +53,9 @@ struct BuildOutputs {
 // What the agent layer of DESC takes out of its .deb (agents/: the kind's layer_files()).
 AgentLayerSpec agent_layer_spec(const Descriptor& desc);
 
-// Makes DESC's service layer ahead (build/made_layers.h), in SCRATCH: what a
-// fleet does for its services while its first build runs.
-void prepare_service_layer(const Descriptor& desc, const RenderOptions& options, const std::filesystem::path& scratch);
+// Writes DESC's service layer into OUT_DIR/layers/ ahead (build/made_layers.h):
+// what a build of a fleet does while it waits for its agent's layers.
+void prepare_service_layer(const Descriptor& desc, const RenderOptions& options, const std::filesystem::path& out_dir);
 
 // Writes OUT/layers/, OUT/oci/ and OUT/build.json. CACHE_DIR (the download
 // cache): daemon layers are kept there and reused by .deb digest; empty: none.

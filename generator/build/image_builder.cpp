@@ -257,15 +257,11 @@ ImageResult build_image(const ImageRequest& req) {
   // The service layer is the same for every platform.
   const std::string service_file = layer_file("service", req.compression);
   LayerResult service{service_file, {}, {}, {}};
-  if (const MadeLayer* made = made_layer(made_layer_key(req.service_files, req.epoch, req.compression))) {
-    // Made ahead by the fleet from these very entries (made_layers.h): its bytes, written as write_layer would.
-    std::unique_ptr<FILE, decltype(&fclose)> f(std::fopen((req.out_dir / service_file).c_str(), "wbe"), fclose);
-    if (!f || std::fwrite(made->bytes.data(), 1, made->bytes.size(), f.get()) != made->bytes.size() ||
-        std::fflush(f.get()) != 0)
-      fail_runtime("cannot write " + (req.out_dir / service_file).string());
+  const MadeLayer* made = made_layer(made_layer_key(req.service_files, req.epoch, req.compression));
+  if (made && made->file == req.out_dir / service_file) {
+    // Written there ahead from these very entries (made_layers.h), while this build waited for its agent's layers.
     service.blob = made->blob;
-    service.files = made->files;
-    log::verbose("service layer " + made->blob.digest + ": made ahead by the fleet from these very files");
+    log::verbose("service layer " + made->blob.digest + ": written ahead from these very files");
   } else {
     service.blob = write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression);
   }

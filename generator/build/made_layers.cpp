@@ -1,12 +1,8 @@
 #include "build/made_layers.h"
 
-#include <unistd.h>
-
 #include <map>
 #include <mutex>
 
-#include "supply/layer_contents.h"
-#include "util/fs.h"
 #include "util/sha256.h"
 
 namespace xb::build {
@@ -46,18 +42,10 @@ std::string made_layer_key(const std::vector<oci::LayerEntry>& entries, int64_t 
 }
 
 void make_layer_ahead(std::vector<oci::LayerEntry> entries, int64_t mtime, oci::Compression c,
-                      const std::filesystem::path& scratch) {
+                      const std::filesystem::path& file) {
   const std::string key = made_layer_key(entries, mtime, c);
   if (key.empty() || made_layer(key)) return;
-  const auto file = scratch / ("made-" + key + ".layer");
-  struct Remove {
-    const std::filesystem::path& f;
-    ~Remove() { ::unlink(f.c_str()); }
-  } remove{file};
-  MadeLayer m;
-  m.blob = oci::write_layer(file, std::move(entries), mtime, c);
-  m.bytes = read_file(file);
-  for (auto& f : supply::layer_contents(file)) m.files.push_back({f.path, f.size, f.sha256, f.sha1});
+  MadeLayer m{file, oci::write_layer(file, std::move(entries), mtime, c)};
   std::lock_guard<std::mutex> lock(made().mutex);
   made().by_key.emplace(key, std::move(m));
 }

@@ -459,12 +459,6 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
       answer_round('F');  // F: each syncs itself, and says what failed
     }
   };
-  // The services whose build waits for their agent's first: prepared while the fleet waits.
-  std::vector<size_t> to_prepare;
-  if (request.prepare)
-    for (size_t i : order)
-      if (!services[i].leader && !services[i].load_error) to_prepare.push_back(i);
-  size_t prepared = 0;
   for (;;) {
     size_t running =
         std::count_if(children.begin(), children.end(), [](const Child& c) { return !c.staged && !c.held; });
@@ -482,7 +476,6 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     for (; running < jobs && start(); ++running) {
     }
     group_commit();
-    while (prepared < to_prepare.size() && begun[to_prepare[prepared]]) ++prepared;  // too late for those
     std::vector<pollfd> fds;
     std::vector<std::pair<std::list<Child>::iterator, int>> which;  // 0 stdout, 1 stderr, 2 gate, 3 the syncer
     if (syncing) {
@@ -496,16 +489,9 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
           which.emplace_back(it, i);
         }
     if (fds.empty()) break;
-    // With services left to prepare, one is prepared whenever no build has anything to say.
-    const bool preparing = prepared < to_prepare.size() && !g_stop_signal.load();
-    int ready = ::poll(fds.data(), fds.size(), preparing ? 0 : -1);
-    if (ready < 0) {
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       fail_runtime(std::string("cannot wait for the builds: ") + std::strerror(errno));
-    }
-    if (ready == 0 && preparing) {
-      request.prepare(loaded[services[to_prepare[prepared++]].loaded]);
-      continue;
     }
     for (size_t k = 0; k < fds.size(); ++k) {
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;

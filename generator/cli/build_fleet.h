@@ -33,10 +33,6 @@ struct FleetRequest {
   // Called once with every descriptor that loaded, before the first fork:
   // what all the builds then inherit (the registry sessions, cli/cmd_build.cpp).
   std::function<void(const std::vector<Descriptor>&)> before_builds;
-  // Called for each service that waits for the first build of its agent,
-  // while the fleet waits for that build (a core is idle then): work its
-  // build then finds done (build/made_layers.h). Optional; may throw nothing.
-  std::function<void(const Descriptor&)> prepare;
 };
 
 // Builds every service; prints one line per service as it ends (a table at the

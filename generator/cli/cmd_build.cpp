@@ -310,7 +310,7 @@ void add_build(CLI::App& app, GlobalOptions& global) {
       fail_input("--push=" + args.push_ref + " names one image, and this builds " + std::to_string(args.files.size()) +
                      " services",
                  "write --push alone: each service is pushed as its service.tag");
-    FleetRequest fleet{args.files, args.out, args.jobs, {}, {}, {}};
+    FleetRequest fleet{args.files, args.out, args.jobs, {}, {}};
     // One session per registry for all the builds: each host pinged once, its
     // credentials (a credential helper) looked up once, here, before the forks;
     // and the templates parsed once.
@@ -336,21 +336,6 @@ void add_build(CLI::App& app, GlobalOptions& global) {
           } catch (const Error&) {
             // that build says what is wrong with its base
           }
-    };
-    // While a service waits for the first build of its agent, its service layer is made here.
-    fleet.prepare = [&global](const Descriptor& d) {
-      if (args.text_only || build::fleet_store().empty()) return;
-      try {
-        RenderOptions render;
-        render.templates_dir = global.templates_dir;
-        if (d.service.command.empty()) {
-          if (!parse_base(d).oci_layout) return;  // its base command is known once its build pulled the base
-          render.base_command = build::base_image_command(d, build::local_base_layout(d));
-        }
-        build::prepare_service_layer(d, render, build::fleet_store());
-      } catch (const Error&) {
-        // its build makes it, and says what is wrong
-      }
     };
     // Each child builds one service as `xraybake --json build FILE -o OUT` with these flags would.
     fleet.build = [&global](const Descriptor& desc, const std::string& file, const std::string& out) -> int {

@@ -184,8 +184,9 @@ TEST_F(CliFleet, TheFirstServiceMakesTheAgentLayerAndTheOthersLinkItWithTheSameB
   EXPECT_THAT(r.err, HasSubstr("users | arm64: " + mirror.url("/aws-xray-daemon-linux-arm64-3.6.6.deb") +
                                " not read: another build of this fleet made its agent layer sha256:"));
   EXPECT_THAT(r.err, Not(HasSubstr("orders | took sha256:")));
-  // Their service layers were made while orders ran (build/made_layers.h):
-  // billing, started beside it (-j 3), made its own and its text outputs, then waited.
+  // Their service layers were written while orders ran (build/made_layers.h):
+  // billing and users, started beside it (-j 3), wrote their text outputs and
+  // service layers, then waited; each then took the file it had written.
   EXPECT_THAT(r.err, HasSubstr("users | service layer sha256:"));
   EXPECT_THAT(r.err, HasSubstr("billing | text outputs and service layer written; waiting for the first build"));
   EXPECT_THAT(r.err, Not(HasSubstr("orders | service layer sha256:")));
