@@ -261,6 +261,7 @@ ImageResult build_image(const ImageRequest& req) {
   if (made && made->file == req.out_dir / service_file) {
     // Written there ahead from these very entries (made_layers.h), while this build waited for its agent's layers.
     service.blob = made->blob;
+    service.files = made->files;
     log::verbose("service layer " + made->blob.digest + ": written ahead from these very files");
   } else {
     service.blob = write_layer(req.out_dir / service_file, req.service_files, req.epoch, req.compression);

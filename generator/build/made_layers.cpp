@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 
+#include "supply/layer_contents.h"
 #include "util/sha256.h"
 
 namespace xb::build {
@@ -45,7 +46,8 @@ void make_layer_ahead(std::vector<oci::LayerEntry> entries, int64_t mtime, oci::
                       const std::filesystem::path& file) {
   const std::string key = made_layer_key(entries, mtime, c);
   if (key.empty() || made_layer(key)) return;
-  MadeLayer m{file, oci::write_layer(file, std::move(entries), mtime, c)};
+  MadeLayer m{file, oci::write_layer(file, std::move(entries), mtime, c), {}};
+  for (auto& f : supply::layer_contents(file)) m.files.push_back({f.path, f.size, f.sha256, f.sha1});
   std::lock_guard<std::mutex> lock(made().mutex);
   made().by_key.emplace(key, std::move(m));
 }

@@ -14,20 +14,22 @@
 #include <string>
 #include <vector>
 
+#include "fetch/lockfile.h"
 #include "oci/compression.h"
 #include "oci/layer_writer.h"
 
 namespace xb::build {
 
 struct MadeLayer {
-  std::filesystem::path file;  // where it was written
+  std::filesystem::path file;     // where it was written
   oci::BlobDigests blob;
+  std::vector<PinnedFile> files;  // its regular files, read back from it (the SBOM's), before the wait
 };
 
 // What ENTRIES, MTIME and C make; empty when an entry is streamed (not in memory).
 std::string made_layer_key(const std::vector<oci::LayerEntry>& entries, int64_t mtime, oci::Compression c);
 
-// Writes the layer to FILE and remembers it.
+// Writes the layer to FILE and remembers it, with its files.
 void make_layer_ahead(std::vector<oci::LayerEntry> entries, int64_t mtime, oci::Compression c,
                       const std::filesystem::path& file);
 

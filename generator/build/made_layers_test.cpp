@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "supply/layer_contents.h"
 #include "support/temp_dir.h"
 #include "util/fs.h"
 
@@ -55,6 +56,11 @@ TEST(MadeLayers, AMadeLayerIsTheBytesWriteLayerWritesWhereItWasWritten) {
     EXPECT_EQ(made->blob.digest, direct.digest);
     EXPECT_EQ(made->blob.diff_id, direct.diff_id);
     EXPECT_EQ(made->blob.size, direct.size);
+    ASSERT_EQ(made->files.size(), 1u);
+    const auto files = supply::layer_contents(dir.path() / "direct");
+    EXPECT_EQ(made->files[0].path, files[0].path);
+    EXPECT_EQ(made->files[0].sha256, files[0].sha256);
+    EXPECT_EQ(made->files[0].sha1, files[0].sha1);
     // Made once: the same entries again neither write nor move it.
     make_layer_ahead(entries("Region: eu-west-1\n"), 1700000000, c, dir.path() / "again");
     EXPECT_EQ(made_layer(key)->file, ahead);
