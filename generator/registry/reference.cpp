@@ -9,10 +9,25 @@ namespace xb::registry {
 namespace {
 
 // The grammar of github.com/distribution/reference, one path component.
-const std::regex kComponent("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
-const std::regex kTag("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
-const std::regex kDigest("sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}");
-const std::regex kHost("(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?");
+// Each compiled on first use, not when the program starts: most commands
+// parse no reference (a build on an OCI layout base that pushes nothing).
+const std::regex& component_re() {
+  static const std::regex re("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+  return re;
+}
+const std::regex& tag_re() {
+  static const std::regex re("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+  return re;
+}
+const std::regex& digest_re() {
+  static const std::regex re("sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}");
+  return re;
+}
+const std::regex& host_re() {
+  static const std::regex re(
+      "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?");
+  return re;
+}
 
 [[noreturn]] void bad(std::string_view text, const std::string& why) {
   fail_input("invalid image reference \"" + std::string(text) + "\": " + why,
@@ -51,7 +66,7 @@ Reference parse_reference(std::string_view text) {
   if (auto at = rest.find('@'); at != std::string::npos) {
     ref.digest = rest.substr(at + 1);
     rest.resize(at);
-    if (!std::regex_match(ref.digest, kDigest)) bad(text, "the digest must be sha256: and 64 lowercase hex digits");
+    if (!std::regex_match(ref.digest, digest_re())) bad(text, "the digest must be sha256: and 64 lowercase hex digits");
   }
   // A colon after the last slash separates the tag (a colon before it is a port).
   auto slash = rest.rfind('/');
@@ -59,7 +74,7 @@ Reference parse_reference(std::string_view text) {
   if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
     ref.tag = rest.substr(colon + 1);
     rest.resize(colon);
-    if (!std::regex_match(ref.tag, kTag)) bad(text, "the tag \"" + ref.tag + "\" is not [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    if (!std::regex_match(ref.tag, tag_re())) bad(text, "the tag \"" + ref.tag + "\" is not [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   }
   auto first = rest.find('/');
   std::string head = rest.substr(0, first);
@@ -68,7 +83,7 @@ Reference parse_reference(std::string_view text) {
        head.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)) {
     ref.registry = head;
     ref.repository = rest.substr(first + 1);
-    if (!std::regex_match(ref.registry, kHost)) bad(text, "\"" + ref.registry + "\" is not a host[:port]");
+    if (!std::regex_match(ref.registry, host_re())) bad(text, "\"" + ref.registry + "\" is not a host[:port]");
   } else {
     ref.registry = std::string(kDockerHub);
     ref.repository = rest;
@@ -81,7 +96,7 @@ Reference parse_reference(std::string_view text) {
   while (true) {
     auto end = ref.repository.find('/', start);
     std::string comp = ref.repository.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!std::regex_match(comp, kComponent))
+    if (!std::regex_match(comp, component_re()))
       bad(text, "\"" + comp + "\" is not a valid repository path component (lowercase letters, digits, . _ -)");
     if (end == std::string::npos) break;
     start = end + 1;
