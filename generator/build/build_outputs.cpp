@@ -176,7 +176,9 @@ static supply::SupplyInput supply_input(const Descriptor& desc, const ImageReque
 }
 
 void prepare_service_layer(const Descriptor& desc, const RenderOptions& options, const std::filesystem::path& out_dir) {
-  std::filesystem::create_directories(out_dir / "layers");
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir / "layers", ec);
+  if (ec) fail_runtime("cannot create " + (out_dir / "layers").string() + ": " + ec.message());
   make_layer_ahead(service_entries(desc, options), source_date_epoch(), desc.service.compression,
                    out_dir / layer_file("service", desc.service.compression));
 }
