@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/redact.h"
 #include "util/sha256.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -51,7 +52,7 @@ DebCache::DebCache(fs::path root) : root_(fs::absolute(root)) {}
 fs::path DebCache::blob_path(const std::string& sha256) const { return root_ / "blobs" / "sha256" / sha256; }
 
 static bool is_sha256_hex(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+  return s.size() == 64 && is_lower_hex(s);
 }
 
 std::optional<fs::path> DebCache::find(const std::string& sha256) const {

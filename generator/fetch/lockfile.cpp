@@ -1,11 +1,11 @@
 #include "fetch/lockfile.h"
 
-
 #include <nlohmann/json.hpp>
 
+#include "oci/digest.h"
 #include "util/error.h"
-#include "util/strings.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace xb {
 
@@ -59,7 +59,7 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
       LayerPin pin{l.at("digest").get<std::string>(), l.at("diff_id").get<std::string>(), l.at("size").get<uint64_t>(),
                    l.at("format").get<std::string>(), l.at("source_date_epoch").get<int64_t>(), {}};
       for (const auto* d : {&pin.digest, &pin.diff_id})
-        if (d->rfind("sha256:", 0) != 0 || !hex64(std::string_view(*d).substr(7)))
+        if (!oci::is_digest(*d))
           return bad("daemon." + arch + ".layer: \"" + *d + "\" is not sha256:<64 lowercase hex digits>");
       if (l.contains("files")) {
         if (!l["files"].is_array()) return bad("daemon." + arch + ".layer.files must be an array");

@@ -5,6 +5,7 @@
 #include "oci/media_types.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace xb::oci {
 
@@ -45,8 +46,7 @@ std::string referrers_tag(const std::string& subject_digest) {
 }
 
 bool is_referrers_tag(std::string_view name) {
-  return name.size() == 7 + 64 && name.substr(0, 7) == "sha256-" &&
-         name.substr(7).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  return name.size() == 7 + 64 && name.substr(0, 7) == "sha256-" && is_lower_hex(name.substr(7));
 }
 
 nlohmann::json referrers_index(const std::vector<nlohmann::json>& artifacts) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "util/sha256.h"
+#include "util/strings.h"
 
 namespace xb::oci {
 
@@ -30,7 +31,7 @@ class Digester {
 inline bool is_digest(std::string_view text) {
   if (!text.starts_with(kSha256Prefix)) return false;
   std::string_view hex = text.substr(kSha256Prefix.size());
-  return hex.size() == 64 && hex.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  return hex.size() == 64 && is_lower_hex(hex);
 }
 
 }  // namespace xb::oci
