@@ -140,6 +140,26 @@ TEST_F(FetchCliTest, FirstFetchWritesLockThenLockedJsonComesFromCache) {
   EXPECT_EQ(read_file(out["debs"]["amd64"]["path"].get<std::string>()), amd64);
 }
 
+// libcurl is opened at the first request (generator/http/libcurl.cpp): a
+// command that downloads nothing never maps it, nor the 26 libraries it needs.
+TEST_F(FetchCliTest, LibcurlIsLoadedOnlyByACommandThatDownloads) {
+  HttpServer server(by_arch);
+  write_descriptor(server.url(""));
+  const std::map<std::string, std::string> trace = {{"LD_DEBUG", "files"}};
+  RunResult first = xraybake({"fetch"}, trace);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("file=libcurl.so.4"));
+  EXPECT_EQ(server.request_count(), 2u);
+
+  RunResult cached = xraybake({"--locked", "fetch"}, trace);
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_EQ(server.request_count(), 2u);
+  EXPECT_THAT(cached.err, Not(HasSubstr("libcurl")));
+  EXPECT_THAT(cached.err, Not(HasSubstr("libssl")));
+  RunResult validate = xraybake({"validate"}, trace);
+  EXPECT_THAT(validate.err, Not(HasSubstr("libcurl")));
+}
+
 TEST_F(FetchCliTest, QuietPrintsNothing) {
   HttpServer server(by_arch);
   write_descriptor(server.url(""));
