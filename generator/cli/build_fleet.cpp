@@ -264,8 +264,10 @@ void run_fleet(const FleetRequest& request, const GlobalOptions& global) {
     ~RemoveStore() { now(); }
   } remove_store{store};
   if (request.before_builds) request.before_builds(loaded);
-  // OpenSSL loads its provider on the first digest: once here, not in every build.
+  // OpenSSL loads its provider on the first digest: once here, not in every
+  // build; so with the directories no output may replace.
   (void)sha256_hex("");
+  resolve_protected_dirs();
 
   unsigned jobs = request.jobs ? request.jobs : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min<unsigned>(jobs, static_cast<unsigned>(services.size()));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,11 +69,13 @@ bool inside_live_staging(const fs::path& path);
 }
 
 void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode, bool durable) {
+  // Inside a staging directory the commit publishes every file at once and
+  // makes them durable with one syncfs(): nobody sees a file half written, so
+  // neither a temporary name nor an fsync per file is needed.
+  if (inside_live_staging(path)) return write_new(path, data, mode, false);
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
-  // Inside a staging directory the commit makes every file durable with one
-  // syncfs(); an fsync per file would only wait for the disk again.
-  write_new(tmp, data, mode, durable && !inside_live_staging(path));
+  write_new(tmp, data, mode, durable);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
@@ -82,10 +85,11 @@ void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mo
 }
 
 static std::string random_suffix() {
-  std::random_device rd;
-  std::ostringstream ss;
-  ss << std::hex << rd() << rd();
-  return ss.str();
+  uint64_t r = 0;
+  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) r = std::random_device()();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+  return hex;
 }
 
 namespace {
@@ -198,22 +202,41 @@ bool same_or_parent(const fs::path& dir, const fs::path& p) {
 
 const std::string kChooseAnother = "choose a new or empty output directory (build -o DIR)";
 
+// The current directory and $HOME, resolved (empty when there is none), and
+// what they were when resolved: resolved again only when that changes.
+struct ProtectedDirs {
+  fs::path cwd, home;
+  fs::path cwd_was;
+  std::string home_was;
+};
+ProtectedDirs protected_dirs() {
+  static std::mutex mutex;
+  static ProtectedDirs last;
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) cwd.clear();
+  const char* env = std::getenv("HOME");
+  std::string home = env ? env : "";
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cwd != last.cwd_was || cwd.empty()) last.cwd = cwd.empty() ? fs::path() : resolved(cwd), last.cwd_was = cwd;
+  if (home != last.home_was || home.empty()) last.home = home.empty() ? fs::path() : resolved(home), last.home_was = home;
+  return last;
+}
+
 // TARGET (resolved) is none of the directories a build must never replace.
-void check_location(const fs::path& target, const std::vector<fs::path>& keep) {
+void check_location(const fs::path& target, const std::vector<KeptDir>& keep) {
   if (target == target.root_path())
     fail_input("refusing to replace " + target.string() + " with the build's output", kChooseAnother);
   auto refuse_parent = [&](const fs::path& dir, const std::string& what) {
-    if (!same_or_parent(target, dir)) return;
+    if (dir.empty() || !same_or_parent(target, dir)) return;
     fail_input("refusing to replace " + target.string() + " with the build's output: it is " +
                    (target == dir ? what : "a parent of " + what + " (" + dir.string() + ")"),
                kChooseAnother + ", e.g. " + (dir / "out").string());
   };
-  std::error_code ec;
-  fs::path cwd = fs::current_path(ec);
-  if (!ec) refuse_parent(resolved(cwd), "the current directory");
-  if (const char* home = std::getenv("HOME"); home && *home) refuse_parent(resolved(home), "your home directory");
-  for (const auto& k : keep)
-    if (!k.empty()) refuse_parent(resolved(k), k.string() + ", which the build reads");
+  const ProtectedDirs dirs = protected_dirs();
+  refuse_parent(dirs.cwd, "the current directory");
+  refuse_parent(dirs.home, "your home directory");
+  for (const auto& k : keep) refuse_parent(k.resolved, k.given.string() + ", which the build reads");
 }
 
 bool is_regular_no_follow(const fs::path& p) {
@@ -316,8 +339,11 @@ void repair(const fs::path& target) {
 
 }  // namespace
 
-StagingDir::StagingDir(fs::path target, std::vector<fs::path> keep)
-    : target_(resolved(target)), keep_(std::move(keep)) {
+void resolve_protected_dirs() { protected_dirs(); }
+
+StagingDir::StagingDir(fs::path target, const std::vector<fs::path>& keep) : target_(resolved(target)) {
+  for (const auto& k : keep)
+    if (!k.empty()) keep_.push_back({k, resolved(k)});
   check_location(target_, keep_);
   fs::path parent = target_.parent_path();
   std::error_code ec;

@@ -16,9 +16,10 @@ namespace fs = std::filesystem;
 std::string read_file(const fs::path& path);
 
 // Writes to PATH.tmp.<pid> beside it, fsyncs, renames over PATH. Inside a
-// live StagingDir it does not fsync: commit() makes the whole directory
-// durable with one syncfs() before anyone can see it. Nor with DURABLE false:
-// a file that only matters while this run lasts (a fleet's store).
+// live StagingDir it writes PATH itself and does not fsync: commit() publishes
+// the whole directory at once, durable with one syncfs(), so nobody sees a file
+// half written. Nor does it fsync with DURABLE false: a file that only matters
+// while this run lasts (a fleet's store).
 void write_file_atomic(const fs::path& path, std::string_view data, fs::perms mode = fs::perms(0644),
                        bool durable = true);
 
@@ -55,9 +56,19 @@ inline constexpr std::string_view kOutputMarker = ".xraybake-output";
 // moved aside as .NAME.old-X beside the complete .NAME.partial-X: the next
 // StagingDir for that target finishes that commit; stale staging directories
 // of dead builds are removed (a live build's is locked, and kept).
+// One of a StagingDir's `keep`: as given (for messages), and resolved.
+struct KeptDir {
+  fs::path given, resolved;
+};
+
+// Resolves $HOME and the current directory, which no StagingDir may replace,
+// and remembers them until either changes. A fleet calls it before it forks
+// its builds, so that each inherits the answer instead of resolving them again.
+void resolve_protected_dirs();
+
 class StagingDir {
  public:
-  explicit StagingDir(fs::path target, std::vector<fs::path> keep = {});
+  explicit StagingDir(fs::path target, const std::vector<fs::path>& keep = {});
   ~StagingDir();
   StagingDir(const StagingDir&) = delete;
   StagingDir& operator=(const StagingDir&) = delete;
@@ -74,7 +85,7 @@ class StagingDir {
   void abandon();  // removes the staging directory unless committed, drops its lock
 
   fs::path target_;
-  std::vector<fs::path> keep_;
+  std::vector<KeptDir> keep_;
   fs::path path_;
   std::string suffix_;
   int lock_fd_ = -1;  // flock()ed while the staging directory is ours
