@@ -80,6 +80,8 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
     const std::string text = spdx_document(s).dump(2) + "\n";
     const std::string file = sbom_file(p.platform);
     write_file(in.out_dir / file, text);
+    // Its artifact's blob is the same bytes: the same file (a hard link), as a layer and its blob are.
+    layout.put_file(in.out_dir / file, oci::digest_of(text), text.size());
     auto entry = oci::put_artifact(layout, {kSpdxArtifactType, kSpdxArtifactType, text,
                                             std::filesystem::path(file).filename().string(), p.manifest, annotations});
     about[i].push_back(entry);
@@ -89,6 +91,7 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
   }
   const std::string text = provenance_statement(prov).dump(2) + "\n";
   write_file(in.out_dir / kProvenanceFile, text);
+  layout.put_file(in.out_dir / kProvenanceFile, oci::digest_of(text), text.size());
   nlohmann::json artifacts = nlohmann::json::array();
   for (size_t i = 0; i < in.platforms.size(); ++i) {
     const auto& p = in.platforms[i];

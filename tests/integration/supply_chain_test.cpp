@@ -283,10 +283,14 @@ TEST_P(SupplyChain, AttachedAsOci11ArtifactsAboutEachPlatformManifest) {
       const std::string doc = slurp(blob(oci, m["layers"][0]["digest"]));
       if (e["artifactType"] == "application/spdx+json") {
         EXPECT_EQ(doc, slurp(out / report["sbom"][platform]["file"].get<std::string>()));
+        EXPECT_TRUE(fs::equivalent(blob(oci, m["layers"][0]["digest"]),
+                                   out / report["sbom"][platform]["file"].get<std::string>()))
+            << "the blob is the SBOM's file (a hard link), not a second copy";
         EXPECT_EQ(e["digest"], report["sbom"][platform]["artifact"]);
       } else {
         EXPECT_EQ(e["artifactType"], "application/vnd.in-toto+json");
         EXPECT_EQ(doc, slurp(out / "provenance.json"));
+        EXPECT_TRUE(fs::equivalent(blob(oci, m["layers"][0]["digest"]), out / "provenance.json"));
         EXPECT_EQ(e["digest"], report["provenance"]["artifacts"][i - 1]["artifact"]);
       }
       ++by_type[e["artifactType"]];
