@@ -424,8 +424,8 @@ void StagingDir::commit() {
   fs::path old;
   {
     DirLock parent_lock(parent);
-    // Again: something may have been put there while the build ran.
-    check_location(target_, keep_);
+    // Again: something may have been put there while the build ran. (Where
+    // target_ is was checked once: it is resolved, and so are the others.)
     check_contents(target_);
     auto& live = live_dirs();
     std::lock_guard<std::mutex> lock(live.mutex);  // a signal waits for both renames

@@ -49,8 +49,8 @@ inline constexpr std::string_view kOutputMarker = ".xraybake-output";
 // kOutputMarker, or a build.json written by xraybake, from before the marker).
 // It may never be `/`, $HOME, the current directory, any of `keep` (the
 // descriptor's directory, the cache, ...) or a parent of one of them. The
-// constructor checks this (and commit() again) and throws xb::Error
-// (bad_input) saying what to do.
+// constructor checks both (commit() checks what target holds again) and
+// throws xb::Error (bad_input) saying what to do.
 //
 // A build killed between the two renames of commit() leaves the old target
 // moved aside as .NAME.old-X beside the complete .NAME.partial-X: the next
