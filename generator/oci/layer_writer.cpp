@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "util/archive_handle.h"
@@ -104,7 +105,8 @@ BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntr
   check(archive_write_open(a.get(), &sink, nullptr, sink_write, nullptr), "open");
 
   ArchiveEntry e(archive_entry_new());
-  std::vector<char> buf(1 << 16);
+  constexpr size_t kBuf = 1 << 16;
+  std::unique_ptr<char[]> buf;  // for streamed files only; not zeroed (a small layer needs none of it)
   for (const auto& entry : tree) {
     archive_entry_clear(e.get());
     bool dir = entry.type == LayerEntry::Type::directory;
@@ -135,10 +137,11 @@ BlobDigests write_layer(const std::filesystem::path& file, std::vector<LayerEntr
       continue;
     }
     uint64_t written = 0;
-    while (size_t n = entry.stream(buf.data(), buf.size())) {
+    if (!buf) buf.reset(new char[kBuf]);
+    while (size_t n = entry.stream(buf.get(), kBuf)) {
       written += n;
       if (written > size) fail_runtime("/" + entry.path + ": more data than announced (" + std::to_string(size) + " bytes)");
-      check(archive_write_data(a.get(), buf.data(), n) < 0 ? ARCHIVE_FATAL : ARCHIVE_OK, "/" + entry.path);
+      check(archive_write_data(a.get(), buf.get(), n) < 0 ? ARCHIVE_FATAL : ARCHIVE_OK, "/" + entry.path);
     }
     if (written != size)
       fail_runtime("/" + entry.path + ": " + std::to_string(written) + " bytes instead of " + std::to_string(size));
