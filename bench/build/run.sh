@@ -84,8 +84,9 @@ echo "== xraybake build benchmarks ($(nproc) cores, load $(cut -d' ' -f1 /proc/l
 # recently_deleted(): 1 minute, 6 while their inode table is dirty), and this
 # script deletes about 10,000 files at its end. A journaled ext4 (a CI
 # runner's) never does.
-fs=$(findmnt -no FSTYPE,SOURCE -T "$w" 2>/dev/null || true)
-if [[ $fs == "ext4 /dev/"* ]] && ! compgen -G "/proc/fs/jbd2/$(basename "${fs#ext4 }")-*" >/dev/null; then
+fstype=$(findmnt -no FSTYPE -T "$w" 2>/dev/null || true)
+fsdev=$(findmnt -no SOURCE -T "$w" 2>/dev/null || true)
+if [[ $fstype == ext4 && $fsdev == /dev/* ]] && ! compgen -G "/proc/fs/jbd2/${fsdev#/dev/}-*" >/dev/null; then
   echo "   note: $w is on an ext4 without a journal: within 6 minutes of the last run, b and b' (1,400 files"
   echo "   created per fleet, 28 per build) measure its scan of the files that run deleted; wait, or set BENCH_WORK"
 fi
