@@ -50,9 +50,11 @@ struct Curl {
 const Curl& curl() {
   static const Curl loaded = [] {
     Curl c;
+    // RTLD_LAZY: its libraries' functions bound at their first call, as when
+    // it was linked, not the thousands of them at once.
     // RTLD_LOCAL: its symbols stay out of the global scope, where they would
     // meet the ones defined in this file.
-    c.lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    c.lib = ::dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
     if (!c.lib)
       xb::fail_runtime(std::string("cannot load libcurl: ") + ::dlerror(),
                        "install libcurl (Debian: apt-get install libcurl4)");
