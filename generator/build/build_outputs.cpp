@@ -125,8 +125,7 @@ static AgentFacts agent_facts(const ImageRequest& req, const ImageResult& res, c
   supply::DebPackage pkg = supply::read_deb_package(deb.path, deb.url, deb.sha256, deb.size);
   facts.package = {pkg.name, pkg.maintainer, pkg.vendor, pkg.homepage, pkg.summary, pkg.license};
   facts.version = pkg.version;
-  for (auto& f : supply::layer_contents(req.out_dir / file))
-    facts.files.push_back({f.path, f.size, f.sha256, f.sha1});
+  facts.files = read_layer_files(req.out_dir / file);
   return facts;
 }
 

@@ -13,7 +13,6 @@
 #include "build/made_layers.h"
 #include "oci/layout.h"
 #include "oci/media_types.h"
-#include "supply/layer_contents.h"
 #include "util/embedded.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -187,7 +186,7 @@ LayerResult init_layer(const ImageRequest& req, const std::string& arch) {
   out.blob = write_layer(req.out_dir / out.file, {std::move(e)}, req.epoch, req.compression);
   if (!fleet_store().empty()) {
     // Read back once for the fleet (the SBOM lists them): its other builds take them with the layer.
-    for (auto& f : supply::layer_contents(req.out_dir / out.file)) out.files.push_back({f.path, f.size, f.sha256, f.sha1});
+    out.files = read_layer_files(req.out_dir / out.file);
     fleet_store_put(key, req.out_dir / out.file, {out.blob, {}, {}, out.files});
   }
   return out;

@@ -42,12 +42,18 @@ std::string made_layer_key(const std::vector<oci::LayerEntry>& entries, int64_t 
   return h.hex();
 }
 
+std::vector<PinnedFile> read_layer_files(const std::filesystem::path& file) {
+  std::vector<PinnedFile> out;
+  for (auto& f : supply::layer_contents(file)) out.push_back({f.path, f.size, f.sha256, f.sha1});
+  return out;
+}
+
 void make_layer_ahead(std::vector<oci::LayerEntry> entries, int64_t mtime, oci::Compression c,
                       const std::filesystem::path& file) {
   const std::string key = made_layer_key(entries, mtime, c);
   if (key.empty() || made_layer(key)) return;
   MadeLayer m{file, oci::write_layer(file, std::move(entries), mtime, c), {}};
-  for (auto& f : supply::layer_contents(file)) m.files.push_back({f.path, f.size, f.sha256, f.sha1});
+  m.files = read_layer_files(file);
   std::lock_guard<std::mutex> lock(made().mutex);
   made().by_key.emplace(key, std::move(m));
 }

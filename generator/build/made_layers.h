@@ -26,6 +26,10 @@ struct MadeLayer {
   std::vector<PinnedFile> files;  // its regular files, read back from it (the SBOM's), before the wait
 };
 
+// The regular files of the layer FILE, read back from it, as the SBOM and
+// xraybake.lock list them (supply::layer_contents).
+std::vector<PinnedFile> read_layer_files(const std::filesystem::path& file);
+
 // What ENTRIES, MTIME and C make; empty when an entry is streamed (not in memory).
 std::string made_layer_key(const std::vector<oci::LayerEntry>& entries, int64_t mtime, oci::Compression c);
 

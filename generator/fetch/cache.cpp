@@ -51,10 +51,6 @@ DebCache::DebCache(fs::path root) : root_(fs::absolute(root)) {}
 
 fs::path DebCache::blob_path(const std::string& sha256) const { return root_ / "blobs" / "sha256" / sha256; }
 
-static bool is_sha256_hex(const std::string& s) {
-  return s.size() == 64 && is_lower_hex(s);
-}
-
 std::optional<fs::path> DebCache::find(const std::string& sha256) const {
   if (!is_sha256_hex(sha256)) return std::nullopt;  // never a path of someone's choosing
   fs::path p = blob_path(sha256);

@@ -36,7 +36,6 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
   LockFile lock;
   if (!j.contains("daemon")) return lock;
   if (!j["daemon"].is_object()) return bad("\"daemon\" must be an object of architectures");
-  auto hex64 = [](std::string_view h) { return h.size() == 64 && is_lower_hex(h); };
   for (const auto& [arch, e] : j["daemon"].items()) {
     try {
       // A size must be a whole number: json converts a float such as 2e36 to uint64_t with undefined behaviour.
@@ -44,7 +43,7 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
         return bad("daemon." + arch + ".size must be a whole number of bytes");
       LockEntry entry{e.at("url").get<std::string>(), e.at("sha256").get<std::string>(), e.at("size").get<uint64_t>(),
                       e.value("version", std::string()), std::nullopt, std::nullopt};
-      if (!hex64(entry.sha256)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
+      if (!is_sha256_hex(entry.sha256)) return bad("daemon." + arch + ".sha256 is not 64 lowercase hex digits");
       lock.daemon[arch] = entry;
     } catch (const nlohmann::json::exception&) {
       return bad("daemon." + arch + " needs \"url\" (string), \"sha256\" (string) and \"size\" (number)");
@@ -69,7 +68,7 @@ std::optional<LockFile> read_lockfile(const fs::path& path) {
             return bad("daemon." + arch + ".layer.files: each needs \"size\", a whole number of bytes");
           PinnedFile pf{f.at("path").get<std::string>(), f.at("size").get<uint64_t>(), f.at("sha256").get<std::string>(),
                         f.at("sha1").get<std::string>()};
-          if (!pf.path.starts_with("/") || !hex64(pf.sha256) || !hex40(pf.sha1))
+          if (!pf.path.starts_with("/") || !is_sha256_hex(pf.sha256) || !hex40(pf.sha1))
             return bad("daemon." + arch + ".layer.files: \"" + pf.path +
                        "\" needs an absolute path, a sha256 of 64 and a sha1 of 40 lowercase hex digits");
           pin.files.push_back(std::move(pf));

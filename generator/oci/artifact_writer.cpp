@@ -46,7 +46,7 @@ std::string referrers_tag(const std::string& subject_digest) {
 }
 
 bool is_referrers_tag(std::string_view name) {
-  return name.size() == 7 + 64 && name.substr(0, 7) == "sha256-" && is_lower_hex(name.substr(7));
+  return name.starts_with("sha256-") && is_sha256_hex(name.substr(7));
 }
 
 nlohmann::json referrers_index(const std::vector<nlohmann::json>& artifacts) {

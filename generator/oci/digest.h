@@ -29,9 +29,7 @@ class Digester {
 // Whether TEXT is a digest this library reads: sha256 and 64 lower-case hex
 // digits, nothing else (so it can never name a path outside blobs/).
 inline bool is_digest(std::string_view text) {
-  if (!text.starts_with(kSha256Prefix)) return false;
-  std::string_view hex = text.substr(kSha256Prefix.size());
-  return hex.size() == 64 && is_lower_hex(hex);
+  return text.starts_with(kSha256Prefix) && is_sha256_hex(text.substr(kSha256Prefix.size()));
 }
 
 }  // namespace xb::oci

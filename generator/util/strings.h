@@ -30,6 +30,9 @@ inline bool is_lower_hex(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
+// Whether S is a SHA-256 as digests spell it: 64 lowercase hex digits.
+inline bool is_sha256_hex(std::string_view s) { return s.size() == 64 && is_lower_hex(s); }
+
 // S with A-Z as a-z (ASCII only: hex digests, header and scheme names).
 inline std::string lower(std::string_view s) {
   std::string out(s);
