@@ -23,7 +23,6 @@
 namespace {
 
 struct Curl {
-  void* lib = nullptr;
 #define XB_CURL_FUNCTIONS(X)         \
   X(curl_global_init)                \
   X(curl_easy_init)                  \
@@ -54,12 +53,12 @@ const Curl& curl() {
     // it was linked, not the thousands of them at once.
     // RTLD_LOCAL: its symbols stay out of the global scope, where they would
     // meet the ones defined in this file.
-    c.lib = ::dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
-    if (!c.lib)
+    void* lib = ::dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+    if (!lib)
       xb::fail_runtime(std::string("cannot load libcurl: ") + ::dlerror(),
                        "install libcurl (Debian: apt-get install libcurl4)");
 #define XB_CURL_RESOLVE(name)                                                                     \
-  if (!(c.name = reinterpret_cast<decltype(c.name)>(::dlsym(c.lib, #name))))                      \
+  if (!(c.name = reinterpret_cast<decltype(c.name)>(::dlsym(lib, #name))))                      \
     xb::fail_runtime("cannot load libcurl: it has no " #name, "install libcurl 7.62 or later (Debian: libcurl4)");
     XB_CURL_FUNCTIONS(XB_CURL_RESOLVE)
 #undef XB_CURL_RESOLVE

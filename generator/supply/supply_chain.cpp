@@ -44,6 +44,15 @@ DebPackage read_deb_package(const std::filesystem::path& deb, const std::string&
 
 std::string sbom_file(const std::string& platform) { return "sbom/" + arch_of(platform) + ".spdx.json"; }
 
+// TEXT as the file PATH and as its blob in LAYOUT: the same file (a hard
+// link), as a layer and its blob are. Its digest.
+static std::string write_document(oci::LayoutWriter& layout, const std::filesystem::path& path, const std::string& text) {
+  write_file(path, text);
+  std::string digest = oci::digest_of(text);
+  layout.put_file(path, digest, text.size());
+  return digest;
+}
+
 nlohmann::json write_supply_chain(const SupplyInput& in) {
   std::error_code ec;
   std::filesystem::create_directories(in.out_dir / "sbom", ec);
@@ -79,19 +88,16 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
       s.layers.push_back({l.role, l.file, l.digest, l.files ? *l.files : layer_contents(in.out_dir / l.file)});
     const std::string text = spdx_document(s).dump(2) + "\n";
     const std::string file = sbom_file(p.platform);
-    write_file(in.out_dir / file, text);
-    // Its artifact's blob is the same bytes: the same file (a hard link), as a layer and its blob are.
-    layout.put_file(in.out_dir / file, oci::digest_of(text), text.size());
+    const std::string digest = write_document(layout, in.out_dir / file, text);
     auto entry = oci::put_artifact(layout, {kSpdxArtifactType, kSpdxArtifactType, text,
                                             std::filesystem::path(file).filename().string(), p.manifest, annotations});
     about[i].push_back(entry);
-    report["sbom"][p.platform] = {{"file", file}, {"digest", oci::digest_of(text)}, {"artifact", entry["digest"]}};
+    report["sbom"][p.platform] = {{"file", file}, {"digest", digest}, {"artifact", entry["digest"]}};
     prov.platforms.push_back({p.platform, s.manifest_digest, p.base_digest, p.deb_url, p.deb_sha256, s.agent.name,
                               s.agent.version});
   }
   const std::string text = provenance_statement(prov).dump(2) + "\n";
-  write_file(in.out_dir / kProvenanceFile, text);
-  layout.put_file(in.out_dir / kProvenanceFile, oci::digest_of(text), text.size());
+  const std::string digest = write_document(layout, in.out_dir / kProvenanceFile, text);
   nlohmann::json artifacts = nlohmann::json::array();
   for (size_t i = 0; i < in.platforms.size(); ++i) {
     const auto& p = in.platforms[i];
@@ -100,7 +106,7 @@ nlohmann::json write_supply_chain(const SupplyInput& in) {
     about[i].push_back(entry);
     artifacts.push_back({{"platform", p.platform}, {"artifact", entry["digest"]}});
   }
-  report["provenance"] = {{"file", kProvenanceFile}, {"digest", oci::digest_of(text)}, {"artifacts", artifacts}};
+  report["provenance"] = {{"file", kProvenanceFile}, {"digest", digest}, {"artifacts", artifacts}};
   // Per platform manifest, its referrers as the referrers tag schema lists them.
   std::vector<nlohmann::json> tagged;
   report["referrers"] = nlohmann::json::object();

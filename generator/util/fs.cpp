@@ -218,8 +218,14 @@ ProtectedDirs protected_dirs() {
   const char* env = std::getenv("HOME");
   std::string home = env ? env : "";
   std::lock_guard<std::mutex> lock(mutex);
-  if (cwd != last.cwd_was || cwd.empty()) last.cwd = cwd.empty() ? fs::path() : resolved(cwd), last.cwd_was = cwd;
-  if (home != last.home_was || home.empty()) last.home = home.empty() ? fs::path() : resolved(home), last.home_was = home;
+  if (cwd != last.cwd_was) {
+    last.cwd = cwd.empty() ? fs::path() : resolved(cwd);
+    last.cwd_was = cwd;
+  }
+  if (home != last.home_was) {
+    last.home = home.empty() ? fs::path() : resolved(home);
+    last.home_was = home;
+  }
   return last;
 }
 
